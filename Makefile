@@ -1,0 +1,63 @@
+# xocker build.  `make` builds into build/; `make SANITIZE=1` builds an
+# ASan+UBSan configuration into build-asan/.  `make check` runs all tests.
+CC ?= cc
+SANITIZE ?= 0
+ifeq ($(SANITIZE),1)
+  BUILD ?= build-asan
+  OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+  LDSAN := -fsanitize=address,undefined
+else
+  BUILD ?= build
+  OPT := -O2 -g
+  LDSAN :=
+endif
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wformat=2 -Wno-format-nonliteral -Wswitch-default -Wpointer-arith -Wvla
+CFLAGS += -std=c17 -D_GNU_SOURCE $(OPT) $(WARN) -Isrc -MMD -MP
+LDLIBS_XRUN := -ljansson -lseccomp -lcap
+
+COMMON_SRC := $(wildcard src/common/*.c)
+RUNTIME_SRC := $(wildcard src/runtime/*.c)
+XRUN_CLI_SRC := $(wildcard src/cli/xrun/*.c)
+
+obj = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(1))
+LIBXRUN_OBJ := $(call obj,$(COMMON_SRC) $(RUNTIME_SRC))
+XRUN_OBJ := $(call obj,$(XRUN_CLI_SRC))
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+
+.PHONY: all clean check unit bundle
+all: $(BUILD)/xrun $(BUILD)/libxrun.a bundle $(UNIT_BIN)
+
+$(BUILD)/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libxrun.a: $(LIBXRUN_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/xrun: $(XRUN_OBJ) $(BUILD)/libxrun.a
+	$(CC) $(LDSAN) $(LDFLAGS) -o $@ $(XRUN_OBJ) $(BUILD)/libxrun.a $(LDLIBS_XRUN)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libxrun.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDSAN) -o $@ $< $(BUILD)/libxrun.a $(LDLIBS_XRUN) -lcmocka
+
+# The busybox OCI bundle made from Debian's busybox-static (see scripts/).
+bundle: $(BUILD)/busybox-bundle/config.json
+$(BUILD)/busybox-bundle/config.json: scripts/make-busybox-bundle.sh
+	scripts/make-busybox-bundle.sh $(BUILD)/busybox-bundle
+
+unit: $(UNIT_BIN)
+	@for t in $(UNIT_BIN); do $$t || exit 1; done
+
+check: all
+	tests/run.sh
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
