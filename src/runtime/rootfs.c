@@ -330,12 +330,15 @@ static int make_dev_links(const struct oci_config *c, int rootfd, struct xerr *e
   return 0;
 }
 
-static int bind_console(const struct rootfs_ctx *ctx, int rootfd, struct xerr *err) {
+int rootfs_bind_console(const struct oci_config *config, int slave, struct xerr *err) {
+  cleanup_close int rootfd = open(config->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return xerr_make(err, errno, "open rootfs %s", config->root_path);
   cleanup_close int target = root_ensure(rootfd, "/dev/console", 0, 0600, err);
   if (target < 0)
     return -1;
   char src[FD_PATH_MAX], tp[FD_PATH_MAX];
-  fd_path(src, ctx->console_slave);
+  fd_path(src, slave);
   fd_path(tp, target);
   if (mount(src, tp, NULL, MS_BIND, NULL) < 0)
     return xerr_make(err, errno, "bind the console on /dev/console");
@@ -359,8 +362,6 @@ int rootfs_mount_all(struct rootfs_ctx *ctx, struct xerr *err) {
   if (make_devices(ctx, rootfd, own_dev, err) < 0)
     return -1;
   if (own_dev && make_dev_links(c, rootfd, err) < 0)
-    return -1;
-  if (ctx->console_slave >= 0 && bind_console(ctx, rootfd, err) < 0)
     return -1;
   return 0;
 }

@@ -27,6 +27,9 @@ int rootfs_enter(struct rootfs_ctx *ctx, struct xerr *err);
  * and read-only paths. */
 int rootfs_finish(struct rootfs_ctx *ctx, struct xerr *err);
 
+/* Bind the pty slave on the rootfs's /dev/console, before pivot_root. */
+int rootfs_bind_console(const struct oci_config *config, int slave, struct xerr *err);
+
 /* Open the rootfs's pty multiplexer (dev/pts/ptmx, else dev/ptmx) before
  * pivot_root; -1 with err when there is none. */
 int rootfs_open_ptmx(const struct oci_config *config, struct xerr *err);

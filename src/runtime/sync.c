@@ -49,6 +49,25 @@ int sync_expect(int fd, int wanted, struct sync_msg *out, struct xerr *err) {
   return 0;
 }
 
+int sync_wait_eof(int fd, struct xerr *err) {
+  struct sync_msg m;
+  memset(&m, 0, sizeof m);
+  ssize_t n;
+  do
+    n = recv(fd, &m, sizeof m - 1, 0);
+  while (n < 0 && errno == EINTR);
+  if (n == 0)
+    return 0;
+  if (n < 0)
+    return xerr_make(err, errno, "read from container process");
+  if (m.type == SYNC_ERROR) {
+    xerr_make(err, 0, "%s", m.msg);
+    err->errnum = m.value;
+    return -1;
+  }
+  return xerr_make(err, EPROTO, "container process sent message %d", m.type);
+}
+
 int send_fd(int sock, int fd, struct xerr *err) {
   char byte = 0;
   struct iovec iov = {.iov_base = &byte, .iov_len = 1};

@@ -30,6 +30,9 @@ int sync_send(int fd, int type, int value, const char *msg);
 /* Waits for a message of the wanted type.  A SYNC_ERROR from the child is
  * turned into err with its message; EOF is "container init exited". */
 int sync_expect(int fd, int wanted, struct sync_msg *out, struct xerr *err);
+/* Wait for the peer to close its end (its execve went through: 0) or to
+ * send an error (-1 with err). */
+int sync_wait_eof(int fd, struct xerr *err);
 /* Child side: report err to the parent. */
 void sync_send_error(int fd, const struct xerr *err);
 
