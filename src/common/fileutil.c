@@ -1,4 +1,3 @@
-#define _GNU_SOURCE
 #include "fileutil.h"
 
 #include <dirent.h>
@@ -128,12 +127,12 @@ int mkdir_p(const char *path, mode_t mode, struct xerr *err) {
   return 0;
 }
 
-static int remove_tree_at(int dirfd, const char *name, struct xerr *err) {
-  if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
+static int remove_tree_at(int parent, const char *name, struct xerr *err) {
+  if (unlinkat(parent, name, 0) == 0 || errno == ENOENT)
     return 0;
   if (errno != EISDIR && errno != EPERM)
     return xerr_make(err, errno, "remove %s", name);
-  int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
     return xerr_make(err, errno, "open %s", name);
   cleanup_dir DIR *d = fdopendir(fd);
@@ -148,7 +147,7 @@ static int remove_tree_at(int dirfd, const char *name, struct xerr *err) {
     if (remove_tree_at(dirfd(d), de->d_name, err) < 0)
       return -1;
   }
-  if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+  if (unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
     return xerr_make(err, errno, "rmdir %s", name);
   return 0;
 }

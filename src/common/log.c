@@ -1,6 +1,8 @@
 #include "log.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>

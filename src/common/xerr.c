@@ -27,7 +27,17 @@ int xerr_wrap(struct xerr *err, const char *fmt, ...) {
   va_end(ap);
   char old[XERR_MSG_MAX];
   memcpy(old, err->msg, sizeof old);
-  snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+  /* Truncation keeps the prefix, which names the outer object. */
+  size_t plen = strnlen(prefix, sizeof err->msg - 1);
+  memcpy(err->msg, prefix, plen);
+  size_t used = plen;
+  if (used + 2 < sizeof err->msg) {
+    memcpy(err->msg + used, ": ", 2);
+    used += 2;
+  }
+  size_t olen = strnlen(old, sizeof err->msg - 1 - used);
+  memcpy(err->msg + used, old, olen);
+  err->msg[used + olen] = '\0';
   return -1;
 }
 
