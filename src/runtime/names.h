@@ -21,8 +21,15 @@ const char *capability_name(int cap);
 /* The highest capability number this kernel knows
  * (/proc/sys/kernel/cap_last_cap), cached. */
 int capability_last(void);
+/* How many capabilities capability_name() knows: 0 .. CAPABILITY_COUNT-1. */
+#define CAPABILITY_COUNT 41
 
 /* "RLIMIT_NOFILE" -> RLIMIT_NOFILE.  Unknown -> error. */
 int rlimit_parse(const char *name, int *out, struct xerr *err);
+/* RLIMIT_NOFILE -> "RLIMIT_NOFILE", NULL when unknown. */
+const char *rlimit_name(int resource);
+
+/* For the unit tests: the name tables are in bsearch order. */
+bool names_tables_sorted(void);
 
 #endif
