@@ -83,13 +83,32 @@ count_tap() {
 
 # run_tap NAME TIMEOUT CMD...: run a TAP-printing CMD under a time limit, show its output line by
 # line, keep it in build/tap/NAME.tap, and count its results.
+# timeout(1) puts CMD in a process group of its own, so on a time-out the whole suite (bats, xrun,
+# containers) is killed; for the same reason a ^C on the terminal does not reach CMD, and the trap
+# set in main forwards it to that group ($child).
+child=""
 run_tap() {
-	local name=$1 limit=$2 status=0
+	local name=$1 limit=$2 file=$TAPDIR/$1.tap status=0
 	shift 2
 	section "$name: $*"
-	timeout --kill-after=30 "$limit" "$@" </dev/null 2>&1 | tee "$TAPDIR/$name.tap" || status=$?
+	: >"$file"
+	timeout --kill-after=30 "$limit" "$@" </dev/null >"$file" 2>&1 &
+	child=$!
+	tail -n +1 -s 0.2 --pid="$child" -f "$file" || true
+	wait "$child" || status=$?
+	child=""
 	((status != 124)) || echo "# $name: killed after the time limit of ${limit}s"
-	count_tap "$name" "$TAPDIR/$name.tap" "$status"
+	count_tap "$name" "$file" "$status"
+}
+
+# on_signal STATUS: stop the suite in progress (its whole process group) and exit.
+on_signal() {
+	if [[ -n "$child" ]]; then
+		kill -TERM -- "-$child" 2>/dev/null || true
+		wait "$child" 2>/dev/null || true
+	fi
+	echo "# interrupted"
+	exit "$1"
 }
 
 main() {
@@ -157,10 +176,17 @@ summary() {
 mkdir -p build
 rm -rf -- "$TAPDIR"
 mkdir -p -- "$TAPDIR"
-# Everything, stdout and stderr, goes through one tee into the log. main and summary run in the
-# same subshell (the left side of the pipe), so the counters they share stay in one place.
-{
-	main
-	summary
-} 2>&1 | tee "$LOG"
-exit "${PIPESTATUS[0]}"
+# Everything, stdout and stderr, goes through one tee into the log. tee ignores INT and TERM so
+# that a ^C (sent to the whole foreground process group) does not kill it before our trap has
+# stopped the suite and said so: bash would die of SIGPIPE writing to a dead tee, trap unrun.
+exec > >(trap '' INT TERM; exec tee "$LOG") 2>&1
+tee_pid=$!
+trap 'on_signal 130' INT
+trap 'on_signal 143' TERM
+main
+status=0
+summary || status=$?
+# Close our end of the pipe and let tee write the last line before we exit.
+exec >&- 2>&-
+wait "$tee_pid" 2>/dev/null || true
+exit "$status"
