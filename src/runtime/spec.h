@@ -5,6 +5,14 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+/* xrun's own version, for the features document's annotations. */
+#ifndef XRUN_VERSION
+#define XRUN_VERSION "0.1.0"
+#endif
+
+/* The newest runtime-spec version whose config.json xrun understands. */
+#define SPEC_OCI_VERSION_MAX "1.1.0"
+
 /* A default config.json, the same shape runc's `spec` makes (busybox-style
  * rootfs "rootfs", args ["sh"], terminal true, the default capability set,
  * the standard mounts, masked and readonly paths, namespaces).  rootless:

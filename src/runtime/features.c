@@ -1,0 +1,218 @@
+/* `xrun features`: the OCI features document (runtime-spec features.md),
+ * saying what config.json may ask of this runtime. */
+#include <ctype.h>
+#include <errno.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "mountopts.h"
+#include "names.h"
+#include "spec.h"
+
+static int put(json_t *obj, const char *key, json_t *value) {
+  return json_object_set_new(obj, key, value);
+}
+
+static int append(json_t *arr, json_t *value) { return json_array_append_new(arr, value); }
+
+static json_t *string_array(const char *const *list) {
+  json_t *arr = json_array();
+  for (const char *const *p = list; arr && p && *p; p++) {
+    if (append(arr, json_string(*p)) < 0) {
+      json_decref(arr);
+      return NULL;
+    }
+  }
+  return arr;
+}
+
+/* {"enabled": value} */
+static json_t *enabled(bool value) {
+  json_t *o = json_object();
+  if (o && put(o, "enabled", json_boolean(value)) < 0) {
+    json_decref(o);
+    return NULL;
+  }
+  return o;
+}
+
+static json_t *capabilities(void) {
+  json_t *arr = json_array();
+  for (int cap = 0; arr && cap < CAPABILITY_COUNT; cap++) {
+    if (append(arr, json_string(capability_name(cap))) < 0) {
+      json_decref(arr);
+      return NULL;
+    }
+  }
+  return arr;
+}
+
+static json_t *cgroup_features(void) {
+  json_t *o = json_object();
+  if (o == NULL || put(o, "v1", json_true()) < 0 || put(o, "v2", json_true()) < 0 ||
+      put(o, "systemd", json_false()) < 0 || put(o, "systemdUser", json_false()) < 0 ||
+      put(o, "rdma", json_true()) < 0) {
+    json_decref(o);
+    return NULL;
+  }
+  return o;
+}
+
+/* ---- seccomp ---- */
+
+static const char *const seccomp_actions[] = {
+    "SCMP_ACT_ALLOW",        "SCMP_ACT_ERRNO", "SCMP_ACT_KILL",   "SCMP_ACT_KILL_PROCESS",
+    "SCMP_ACT_KILL_THREAD",  "SCMP_ACT_LOG",   "SCMP_ACT_NOTIFY", "SCMP_ACT_TRACE",
+    "SCMP_ACT_TRAP",         NULL,
+};
+
+static const char *const seccomp_operators[] = {
+    "SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT",        "SCMP_CMP_LE",
+    "SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE", NULL,
+};
+
+/* Every architecture name of the runtime spec; only those the linked
+ * libseccomp can resolve are reported. */
+static const char *const seccomp_archs[] = {
+    "SCMP_ARCH_AARCH64",     "SCMP_ARCH_ARM",       "SCMP_ARCH_LOONGARCH64",
+    "SCMP_ARCH_M68K",        "SCMP_ARCH_MIPS",      "SCMP_ARCH_MIPS64",
+    "SCMP_ARCH_MIPS64N32",   "SCMP_ARCH_MIPSEL",    "SCMP_ARCH_MIPSEL64",
+    "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PARISC",    "SCMP_ARCH_PARISC64",
+    "SCMP_ARCH_PPC",         "SCMP_ARCH_PPC64",     "SCMP_ARCH_PPC64LE",
+    "SCMP_ARCH_RISCV64",     "SCMP_ARCH_S390",      "SCMP_ARCH_S390X",
+    "SCMP_ARCH_SH",          "SCMP_ARCH_SHEB",      "SCMP_ARCH_X32",
+    "SCMP_ARCH_X86",         "SCMP_ARCH_X86_64",
+};
+
+/* libseccomp's own name is the lower-cased tail: SCMP_ARCH_X86_64 -> x86_64. */
+static bool arch_known(const char *spec_name) {
+  char name[32];
+  const char *tail = spec_name + strlen("SCMP_ARCH_");
+  size_t i = 0;
+  for (; tail[i] && i < sizeof name - 1; i++)
+    name[i] = (char)tolower((unsigned char)tail[i]);
+  name[i] = '\0';
+  return seccomp_arch_resolve_name(name) != 0;
+}
+
+static json_t *archs(void) {
+  json_t *arr = json_array();
+  for (size_t i = 0; arr && i < sizeof seccomp_archs / sizeof seccomp_archs[0]; i++) {
+    if (arch_known(seccomp_archs[i]) && append(arr, json_string(seccomp_archs[i])) < 0) {
+      json_decref(arr);
+      return NULL;
+    }
+  }
+  return arr;
+}
+
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+
+struct seccomp_flag {
+  const char *name;
+  unsigned long kernel_flag;
+  unsigned min_api;   /* libseccomp API level that can set it, 0 = never */
+};
+
+static const struct seccomp_flag seccomp_flags[] = {
+    {"SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC, 2},
+    {"SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG, 3},
+    {"SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW, 4},
+#ifdef SCMP_FLTATR_CTL_WAITKILL
+    {"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, 7},
+#endif
+};
+
+/* The kernel checks the flags before it reads the filter: a NULL filter
+ * then fails with EFAULT for a flag it knows and EINVAL for one it does
+ * not, and nothing is installed either way. */
+static bool kernel_has_flag(unsigned long flag) {
+  return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flag, NULL) < 0 && errno == EFAULT;
+}
+
+static json_t *flags(bool only_supported) {
+  unsigned api = only_supported ? seccomp_api_get() : 0;
+  json_t *arr = json_array();
+  for (size_t i = 0; arr && i < sizeof seccomp_flags / sizeof seccomp_flags[0]; i++) {
+    const struct seccomp_flag *f = &seccomp_flags[i];
+    if (only_supported && (api < f->min_api || !kernel_has_flag(f->kernel_flag)))
+      continue;
+    if (append(arr, json_string(f->name)) < 0) {
+      json_decref(arr);
+      return NULL;
+    }
+  }
+  return arr;
+}
+
+static json_t *seccomp_features(void) {
+  json_t *o = json_object();
+  if (o == NULL || put(o, "enabled", json_true()) < 0 ||
+      put(o, "actions", string_array(seccomp_actions)) < 0 ||
+      put(o, "operators", string_array(seccomp_operators)) < 0 ||
+      put(o, "archs", archs()) < 0 || put(o, "knownFlags", flags(false)) < 0 ||
+      put(o, "supportedFlags", flags(true)) < 0) {
+    json_decref(o);
+    return NULL;
+  }
+  return o;
+}
+
+/* ---- the document ---- */
+
+static json_t *linux_features(void) {
+  static const char *const namespaces[] = {"cgroup", "ipc", "mount", "network", "pid",
+                                           "time",   "user", "uts",   NULL};
+  json_t *idmap = json_object();
+  if (idmap && put(idmap, "idmap", enabled(true)) < 0) {
+    json_decref(idmap);
+    idmap = NULL;
+  }
+  json_t *o = json_object();
+  if (o == NULL || put(o, "namespaces", string_array(namespaces)) < 0 ||
+      put(o, "capabilities", capabilities()) < 0 || put(o, "cgroup", cgroup_features()) < 0 ||
+      put(o, "seccomp", seccomp_features()) < 0 || put(o, "apparmor", enabled(false)) < 0 ||
+      put(o, "selinux", enabled(false)) < 0 || put(o, "intelRdt", enabled(false)) < 0 ||
+      put(o, "mountExtensions", idmap) < 0) {
+    json_decref(o);
+    return NULL;
+  }
+  return o;
+}
+
+static json_t *annotations(void) {
+  const struct scmp_version *v = seccomp_version();
+  char libseccomp[32];
+  snprintf(libseccomp, sizeof libseccomp, "%u.%u.%u", v ? v->major : 0, v ? v->minor : 0,
+           v ? v->micro : 0);
+  json_t *o = json_object();
+  if (o == NULL || put(o, "io.github.seccomp.libseccomp.version", json_string(libseccomp)) < 0 ||
+      put(o, "io.github.xocker.xrun.version", json_string(XRUN_VERSION)) < 0) {
+    json_decref(o);
+    return NULL;
+  }
+  return o;
+}
+
+static const char *const hooks[] = {"prestart",       "createRuntime", "createContainer",
+                                    "startContainer", "poststart",     "poststop",
+                                    NULL};
+
+json_t *spec_features(void) {
+  json_t *doc = json_object();
+  if (doc == NULL || put(doc, "ociVersionMin", json_string("1.0.0")) < 0 ||
+      put(doc, "ociVersionMax", json_string(SPEC_OCI_VERSION_MAX)) < 0 ||
+      put(doc, "hooks", string_array(hooks)) < 0 ||
+      put(doc, "mountOptions", string_array(mount_option_names())) < 0 ||
+      put(doc, "linux", linux_features()) < 0 || put(doc, "annotations", annotations()) < 0) {
+    json_decref(doc);
+    return NULL;
+  }
+  return doc;
+}
