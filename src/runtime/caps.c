@@ -32,6 +32,10 @@ static char **set_names(const struct oci_capabilities *caps, const struct cap_se
 }
 
 int caps_validate(const struct oci_capabilities *caps, struct xerr *err) {
+  /* Read cap_last_cap now, in the runtime, while the host's /proc is at
+   * hand: the container process that applies the sets inherits the
+   * cached value and need not find a /proc of its own. */
+  (void)capability_last();
   for (size_t s = 0; s < sizeof cap_sets / sizeof cap_sets[0]; s++) {
     for (char **p = set_names(caps, &cap_sets[s]); p && *p; p++) {
       int cap;
