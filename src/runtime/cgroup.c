@@ -70,6 +70,38 @@ int cgroup_writef(const char *dir, const char *file, struct xerr *err, const cha
   return cgroup_write(dir, file, buf, err);
 }
 
+int cgroup_field_write(const char *field, const char *dir, const char *file, const char *value,
+                       struct xerr *err) {
+  if (cgroup_write(dir, file, value, err) == 0)
+    return 0;
+  if (err && err->errnum == ENOENT)
+    return xerr_make(err, ENOENT, "linux.resources.%s: %s/%s does not exist (not supported by "
+                     "the kernel or its controller is not enabled)", field, dir, file);
+  return xerr_wrap(err, "linux.resources.%s", field);
+}
+
+int cgroup_field_writef(const char *field, const char *dir, const char *file, struct xerr *err,
+                        const char *fmt, ...) {
+  char buf[512];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  if (n < 0 || (size_t)n >= sizeof buf)
+    return xerr_make(err, EINVAL, "linux.resources.%s: value too long", field);
+  return cgroup_field_write(field, dir, file, buf, err);
+}
+
+int cgroup_parent_dir(const char *dir, char *out, size_t len) {
+  if (snprintf(out, len, "%s", dir) >= (int)len)
+    return -1;
+  char *slash = strrchr(out, '/');
+  if (slash == NULL || slash == out)
+    return -1;
+  *slash = '\0';
+  return 0;
+}
+
 int cgroup_read(const char *dir, const char *file, char **out, struct xerr *err) {
   char path[PATH_MAX];
   if (snprintf(path, sizeof path, "%s/%s", dir, file) >= (int)sizeof path)

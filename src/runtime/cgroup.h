@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct xerr;
@@ -51,6 +52,10 @@ int cgroup_pids(struct cgroup *cg, pid_t **pids, size_t *n, struct xerr *err);
 int cgroup_kill_all(struct cgroup *cg, int sig, struct xerr *err);
 /* Usage figures for `events --stats`, as runc's JSON "data" object. */
 int cgroup_stats(struct cgroup *cg, json_t **out, struct xerr *err);
+/* How many processes of the cgroup the kernel's OOM killer has killed so
+ * far (v1 memory.oom_control, v2 memory.events "oom_kill"); 0 when the
+ * kernel does not say.  `events` reports an "oom" event when it grows. */
+int cgroup_oom_kills(struct cgroup *cg, uint64_t *count, struct xerr *err);
 /* rmdir in every hierarchy (children first); retries briefly on EBUSY
  * while the last processes exit.  Missing directories are fine. */
 int cgroup_destroy(struct cgroup *cg, struct xerr *err);

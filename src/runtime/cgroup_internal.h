@@ -192,6 +192,14 @@ bool cgroup_list_has(const char *list, const char *controller);
 int cgroup_write(const char *dir, const char *file, const char *value, struct xerr *err);
 int cgroup_writef(const char *dir, const char *file, struct xerr *err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* The same for one linux.resources field: the error starts with
+ * "linux.resources.<field>: " and says what a missing file means. */
+int cgroup_field_write(const char *field, const char *dir, const char *file, const char *value,
+                       struct xerr *err);
+int cgroup_field_writef(const char *field, const char *dir, const char *file, struct xerr *err,
+                        const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* dirname of a cgroup directory into out; -1 when it has none. */
+int cgroup_parent_dir(const char *dir, char *out, size_t len);
 /* Read <dir>/<file> whole, trailing newline removed. */
 int cgroup_read(const char *dir, const char *file, char **out, struct xerr *err);
 /* Read a file holding one number ("max" reads as UINT64_MAX). */
@@ -226,9 +234,19 @@ int cgroup_swap_to_v2(int64_t swap, int64_t limit, bool has_limit, int64_t *out,
 int cgroup_cpuset_check(const char *field, const char *list, const char *available,
                         struct xerr *err);
 
+/* rdma.max lines for linux.resources.rdma (same format on v1 and v2). */
+int cgroup_write_rdma(const char *dir, const struct cgroup_resources *r, struct xerr *err);
+
+/* --- stats (cgroup_stats.c): fill runc's `events --stats` "data" --- */
+int cgroup_v1_stats(struct cgroup *cg, json_t *data, struct xerr *err);
+int cgroup_v2_stats(struct cgroup *cg, json_t *data, struct xerr *err);
+
 /* --- v2 pieces also used by hybrid (cgroup_v2.c) --- */
 int cgroup_v2_freeze_dir(const char *dir, bool frozen, struct xerr *err);
 int cgroup_v2_is_frozen_dir(const char *dir, bool *frozen, struct xerr *err);
+/* Enable one controller from the hierarchy's root down to the parent of
+ * the container's cgroup (hybrid: hugetlb bound to the cgroup2 tree). */
+int cgroup_v2_enable_controller(struct cgroup_hier *h, const char *controller, struct xerr *err);
 /* Write linux.resources.unified into dir. */
 int cgroup_v2_write_unified(const char *dir, json_t *unified, struct xerr *err);
 
