@@ -244,7 +244,9 @@ for i in "${runnable[@]}"; do
 done
 
 when=$(date -u '+%F %H:%M UTC')
-machine="$(uname -sr), $(nproc) CPUs ($(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)), $(hyperfine --version), $(crun --version | head -n1), $(runc --version | head -n1)"
+xrun_version=""
+[[ " ${names[*]} " == *" xrun "* ]] && xrun_version="$("$xrun" --version 2>/dev/null | head -n1), "
+machine="$(uname -sr), $(nproc) CPUs ($(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)), $xrun_version$(hyperfine --version), $(crun --version | head -n1), $(runc --version | head -n1)"
 echo
 echo "No-op container start (\`/bin/true\`, busybox bundle, cgroupsPath $CGROUP_PATH), $runs runs after $warmup warm-up, $when"
 echo
