@@ -29,7 +29,7 @@ cd "$(dirname -- "${BASH_SOURCE[0]}")/.."
 REPO=$PWD
 NSCG=${NSCG:-$REPO/../shared/peers/nscg}
 [[ -x "$NSCG" ]] || NSCG=/work/shared/peers/nscg
-CGROUP_PARENT=xrun-bench
+CGROUP_PARENT="xrun-bench"
 CGROUP_PATH=/$CGROUP_PARENT/noop
 
 record=0

@@ -102,6 +102,7 @@ run_tap() {
 }
 
 # on_signal STATUS: stop the suite in progress (its whole process group) and exit.
+# shellcheck disable=SC2317 # called from the INT and TERM traps
 on_signal() {
 	if [[ -n "$child" ]]; then
 		kill -TERM -- "-$child" 2>/dev/null || true
