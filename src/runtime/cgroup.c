@@ -35,27 +35,38 @@ const char *cgroup_mount_root(void) {
 /* ---------------------------------------------------------------- files */
 
 int cgroup_write(const char *dir, const char *file, const char *value, struct xerr *err) {
-  char path[PATH_MAX];
-  if (snprintf(path, sizeof path, "%s/%s", dir, file) >= (int)sizeof path)
-    return xerr_make(err, ENAMETOOLONG, "write %s/%s", dir, file);
-  if (cgroup_write_hook)
-    cgroup_write_hook(dir, file, value);
   /* No O_CREAT: a knob the kernel does not offer is an error, not a new
    * file (this also keeps scratch trees honest).  O_TRUNC is ignored by
    * cgroupfs and makes plain files hold the last value. */
-  cleanup_close int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+  cleanup_close int fd = cgroup_open_knob(dir, file, err);
+  if (fd < 0)
+    return -1;
+  return cgroup_write_knob(fd, dir, file, value, err);
+}
+
+int cgroup_open_knob(const char *dir, const char *file, struct xerr *err) {
+  char path[PATH_MAX];
+  if (snprintf(path, sizeof path, "%s/%s", dir, file) >= (int)sizeof path)
+    return xerr_make(err, ENAMETOOLONG, "open %s/%s", dir, file);
+  int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
   if (fd < 0)
     return xerr_make(err, errno, "open %s", path);
-  /* cgroupfs parses each write(2) as one value: never split it. */
+  return fd;
+}
+
+int cgroup_write_knob(int fd, const char *dir, const char *file, const char *value,
+                      struct xerr *err) {
+  if (cgroup_write_hook)
+    cgroup_write_hook(dir, file, value);
   size_t len = strlen(value);
   ssize_t n;
   do
     n = write(fd, value, len);
   while (n < 0 && errno == EINTR);
   if (n < 0)
-    return xerr_make(err, errno, "write %s to %s", value, path);
+    return xerr_make(err, errno, "write %s to %s/%s", value, dir, file);
   if ((size_t)n != len)
-    return xerr_make(err, EIO, "write %s to %s: short write", value, path);
+    return xerr_make(err, EIO, "write %s to %s/%s: short write", value, dir, file);
   return 0;
 }
 
@@ -737,9 +748,15 @@ int cgroup_stats(struct cgroup *cg, json_t **out, struct xerr *err) {
 
 /* ------------------------------------------------------------- destroy */
 
-/* rmdir dir after its child cgroups; retries EBUSY while the last tasks
- * of a killed container are still exiting. */
+/* rmdir dir, after its child cgroups if it has any; retries EBUSY while
+ * the last tasks of a killed container are still exiting.  The common
+ * case (no children, no tasks) is a single rmdir(2). */
 static int rmdir_tree(const char *dir, int depth, struct xerr *err) {
+  if (rmdir(dir) == 0 || errno == ENOENT)
+    return 0;
+  /* cgroupfs says EBUSY for child cgroups, a plain tree ENOTEMPTY. */
+  if (errno != EBUSY && errno != ENOTEMPTY)
+    return xerr_make(err, errno, "rmdir %s", dir);
   if (depth < 64) {
     cleanup_dir DIR *d = opendir(dir);
     if (d == NULL)

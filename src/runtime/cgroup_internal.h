@@ -192,6 +192,12 @@ bool cgroup_list_has(const char *list, const char *controller);
 int cgroup_write(const char *dir, const char *file, const char *value, struct xerr *err);
 int cgroup_writef(const char *dir, const char *file, struct xerr *err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* For a knob written many times in a row (devices.allow): open it once
+ * and write each value with cgroup_write_knob (cgroupfs parses every
+ * write(2) on its own). */
+int cgroup_open_knob(const char *dir, const char *file, struct xerr *err);
+int cgroup_write_knob(int fd, const char *dir, const char *file, const char *value,
+                      struct xerr *err);
 /* The same for one linux.resources field: the error starts with
  * "linux.resources.<field>: " and says what a missing file means. */
 int cgroup_field_write(const char *field, const char *dir, const char *file, const char *value,

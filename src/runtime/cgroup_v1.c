@@ -3,6 +3,8 @@
  * container's processes, and takes linux.resources.unified. */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,38 +16,46 @@
 
 /* A new cpuset cgroup starts with empty cpus and mems, and no task can
  * join it until they are set: copy them down from the nearest ancestor
- * that has them, top-down, as crun does. */
-static int cpuset_fill(const char *mount, const char *dir, const char *file, struct xerr *err) {
-  cleanup_free char *value = NULL;
-  if (cgroup_read(dir, file, &value, err) < 0) {
-    /* A scratch tree without the knob: nothing to copy. */
-    return err && err->errnum == ENOENT ? 0 : -1;
-  }
-  if (value[0] != '\0' || strcmp(dir, mount) == 0)
-    return 0;
-  char parent[4096];
-  snprintf(parent, sizeof parent, "%s", dir);
-  char *slash = strrchr(parent, '/');
-  if (slash == NULL)
-    return 0;
-  *slash = '\0';
-  if (cpuset_fill(mount, parent, file, err) < 0)
+ * that has them, top-down, as crun does.  *value gets dir's value. */
+static int cpuset_fill(const char *mount, const char *dir, const char *file, char **value,
+                       struct xerr *err) {
+  if (cgroup_read(dir, file, value, err) < 0)
     return -1;
-  cleanup_free char *from_parent = NULL;
-  if (cgroup_read(parent, file, &from_parent, err) < 0)
-    return -1;
-  if (from_parent[0] == '\0')
+  if ((*value)[0] != '\0' || strcmp(dir, mount) == 0)
     return 0;
-  return cgroup_write(dir, file, from_parent, err);
+  free(*value);
+  *value = NULL;
+  char parent[PATH_MAX];
+  if (cgroup_parent_dir(dir, parent, sizeof parent) < 0)
+    return cgroup_read(dir, file, value, err);
+  if (cpuset_fill(mount, parent, file, value, err) < 0)
+    return -1;
+  if ((*value)[0] == '\0')
+    return 0;
+  return cgroup_write(dir, file, *value, err);
 }
 
 static int v1_prepare(struct cgroup *cg, struct xerr *err) {
   struct cgroup_hier *h = cgroup_find_hier(cg, "cpuset");
   if (h == NULL)
     return 0;
-  if (cpuset_fill(h->mount, h->dir, "cpuset.cpus", err) < 0 ||
-      cpuset_fill(h->mount, h->dir, "cpuset.mems", err) < 0)
-    return -1;
+  static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
+  for (int i = 0; i < 2; i++) {
+    cleanup_free char *value = NULL;
+    if (cpuset_fill(h->mount, h->dir, files[i], &value, err) < 0) {
+      if (err && err->errnum == ENOENT)
+        continue; /* a scratch tree without the knob: nothing to copy */
+      return -1;
+    }
+  }
+  /* Parents we just made: let their future children inherit cpus and
+   * mems from the kernel, so the next create reads them and is done. */
+  if (h->created_top != NULL && strcmp(h->created_top, h->dir) != 0) {
+    char parent[PATH_MAX];
+    struct xerr ignored;
+    if (cgroup_parent_dir(h->dir, parent, sizeof parent) == 0)
+      cgroup_write(parent, "cgroup.clone_children", "1", &ignored);
+  }
   return 0;
 }
 
@@ -137,6 +147,23 @@ static int hybrid_is_frozen(struct cgroup *cg, bool *frozen, struct xerr *err) {
 static int v1_kill_fast(struct cgroup *cg, int sig, struct xerr *err) {
   (void)cg, (void)sig, (void)err;
   return 0;
+}
+
+/* The container is in the cgroup2 tree too (cgroup_enter puts it in every
+ * hierarchy), and its cgroup.kill needs no controller: SIGKILL the whole
+ * subtree at once, forks included.  A task frozen by the v1 freezer only
+ * dies once thawed. */
+static int hybrid_kill_fast(struct cgroup *cg, int sig, struct xerr *err) {
+  struct cgroup_hier *u = cgroup_unified_hier(cg);
+  if (sig != SIGKILL || u == NULL || !cgroup_file_exists(u->dir, "cgroup.kill"))
+    return 0;
+  if (cgroup_write(u->dir, "cgroup.kill", "1", err) < 0)
+    return -1;
+  bool frozen = false;
+  if (v1_can_freeze(cg) && v1_is_frozen(cg, &frozen, err) == 0 && frozen &&
+      v1_freeze(cg, false, err) < 0)
+    return -1;
+  return 1;
 }
 
 /* pids lists exactly the container's processes; freezer too; failing
@@ -265,7 +292,7 @@ static int write_period_quota(const char *dir, const char *period_field, const c
  * names the field and the CPUs that are missing, not just EINVAL. */
 static int write_cpuset(const char *field, const char *dir, const char *file,
                         const char *effective, const char *value, struct xerr *err) {
-  char parent[4096];
+  char parent[PATH_MAX];
   cleanup_free char *avail = NULL;
   struct xerr ignored;
   if (cgroup_parent_dir(dir, parent, sizeof parent) == 0 &&
@@ -445,21 +472,24 @@ static int v1_devices(struct cgroup *cg, const struct cgroup_resources *r, bool 
     return xerr_make(err, ENOTSUP,
                      "linux.resources.devices: the devices cgroup controller is not mounted");
   }
-  if (cgroup_field_write("devices", h->dir, "devices.deny", "a", err) < 0)
-    return -1;
-  char rule[64], field[64];
+  cleanup_close int deny = cgroup_open_knob(h->dir, "devices.deny", err);
+  cleanup_close int allow = deny < 0 ? -1 : cgroup_open_knob(h->dir, "devices.allow", err);
+  if (deny < 0 || allow < 0)
+    return xerr_wrap(err, "linux.resources.devices");
+  if (cgroup_write_knob(deny, h->dir, "devices.deny", "a", err) < 0)
+    return xerr_wrap(err, "linux.resources.devices");
+  char rule[64];
   for (size_t i = 0; i < r->n_devices; i++) {
     const struct cgroup_device_rule *d = &r->devices[i];
     format_rule(d, rule, sizeof rule);
-    snprintf(field, sizeof field, "devices[%zu]", i);
-    if (cgroup_field_write(field, h->dir, d->allow ? "devices.allow" : "devices.deny", rule,
-                           err) < 0)
-      return -1;
+    if (cgroup_write_knob(d->allow ? allow : deny, h->dir,
+                          d->allow ? "devices.allow" : "devices.deny", rule, err) < 0)
+      return xerr_wrap(err, "linux.resources.devices[%zu]", i);
   }
   for (size_t i = 0; i < cgroup_n_default_devices; i++) {
     format_rule(&cgroup_default_devices[i], rule, sizeof rule);
-    if (cgroup_field_write("devices", h->dir, "devices.allow", rule, err) < 0)
-      return -1;
+    if (cgroup_write_knob(allow, h->dir, "devices.allow", rule, err) < 0)
+      return xerr_wrap(err, "linux.resources.devices (default rule %s)", rule);
   }
   return 0;
 }
@@ -531,7 +561,7 @@ const struct cgroup_ops cgroup_hybrid_ops = {
     .can_freeze = hybrid_can_freeze,
     .freeze = hybrid_freeze,
     .is_frozen = hybrid_is_frozen,
-    .kill_fast = v1_kill_fast,
+    .kill_fast = hybrid_kill_fast,
     .pids_hier = v1_pids_hier,
     .stats = cgroup_v1_stats,
 };

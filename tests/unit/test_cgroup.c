@@ -1136,6 +1136,22 @@ static void test_bpf_build(void **state) {
   free(insns);
 }
 
+static void test_kill_hybrid_uses_unified_cgroup_kill(void **state) {
+  (void)state;
+  make_scratch(SCRATCH_HYBRID);
+  put("unified/xrun/c11/cgroup.kill", "");
+  put("freezer/xrun/c11/freezer.state", "FROZEN\n");
+  cleanup_cgroup struct cgroup *cg = NULL;
+  struct xerr err;
+  assert_int_equal(cgroup_open("/xrun/c11", &cg, &err), 0);
+  start_recording();
+  assert_int_equal(cgroup_kill_all(cg, SIGKILL, &err), 0);
+  assert_file("unified/xrun/c11/cgroup.kill", "1");
+  /* A paused container is thawed so the kill lands. */
+  assert_string_equal(writes[1], "freezer.state=THAWED");
+  assert_file("freezer/xrun/c11/freezer.state", "THAWED");
+}
+
 /* -------------------------------------------------- the real kernel */
 
 struct real_state {
@@ -1325,6 +1341,9 @@ static void test_real_kernel(void **state) {
     assert_string_equal(state_s, "THAWED");
   }
 
+  /* SIGKILL reaches a paused container too. */
+  if (cgroup_freeze(cg, true, &err) < 0)
+    fail_msg("%s", err.msg);
   if (cgroup_kill_all(cg, SIGKILL, &err) < 0)
     fail_msg("%s", err.msg);
   int status = 0;
@@ -1342,6 +1361,59 @@ static void test_real_kernel(void **state) {
   struct cgroup *again = NULL;
   assert_int_equal(cgroup_open(st->path, &again, &err), -1);
   assert_int_equal(err.errnum, ENOENT);
+}
+
+/* kill --all with another signal on a paused container: it stays paused
+ * with the signal pending, and dies of it on resume (the pid-by-pid path
+ * under the freezer). */
+static void test_real_kill_paused(void **state) {
+  struct real_state *st = *state;
+  if (geteuid() != 0)
+    SKIP("real cgroup test: needs root");
+  struct xerr err;
+  enum cgroup_layout layout;
+  if (cgroup_detect_layout(NULL, &layout, &err) < 0)
+    SKIP("real cgroup test: %s", err.msg);
+  cleanup_cgroup struct cgroup *cg = NULL;
+  if (cgroup_create(st->path, NULL, &cg, &err) < 0)
+    fail_msg("%s", err.msg);
+  int sync[2];
+  assert_int_equal(pipe2(sync, O_CLOEXEC), 0);
+  st->child = fork();
+  assert_true(st->child >= 0);
+  if (st->child == 0) {
+    char c;
+    close(sync[1]);
+    if (read(sync[0], &c, 1) < 0)
+      _exit(2);
+    for (;;)
+      pause();
+  }
+  close(sync[0]);
+  if (cgroup_enter(cg, st->child, &err) < 0)
+    fail_msg("%s", err.msg);
+  assert_int_equal(write(sync[1], "x", 1), 1);
+  close(sync[1]);
+  if (cgroup_freeze(cg, true, &err) < 0)
+    fail_msg("%s", err.msg);
+  if (cgroup_kill_all(cg, SIGTERM, &err) < 0)
+    fail_msg("%s", err.msg);
+  bool frozen = false;
+  assert_int_equal(cgroup_is_frozen(cg, &frozen, &err), 0);
+  assert_true(frozen);
+  usleep(20000);
+  int status = 0;
+  assert_int_equal(waitpid(st->child, &status, WNOHANG), 0);
+  if (cgroup_freeze(cg, false, &err) < 0)
+    fail_msg("%s", err.msg);
+  assert_int_equal(waitpid(st->child, &status, 0), st->child);
+  st->child = 0;
+  assert_true(WIFSIGNALED(status));
+  assert_int_equal(WTERMSIG(status), SIGTERM);
+  if (cgroup_destroy(cg, &err) < 0)
+    fail_msg("%s", err.msg);
+  for (size_t i = 0; i < cg->n_hier; i++)
+    assert_int_equal(access(cg->hier[i].dir, F_OK), -1);
 }
 
 /* The v2 device filter, loaded and attached for real.  Hybrid hosts have
@@ -1480,6 +1552,7 @@ int main(void) {
       cmocka_unit_test_teardown(test_freeze_v1_missing_freezer, teardown_scratch),
       cmocka_unit_test_teardown(test_pids_recursive, teardown_scratch),
       cmocka_unit_test_teardown(test_kill_v2_uses_cgroup_kill, teardown_scratch),
+      cmocka_unit_test_teardown(test_kill_hybrid_uses_unified_cgroup_kill, teardown_scratch),
       cmocka_unit_test(test_mappings),
       cmocka_unit_test_teardown(test_v1_resources, teardown_scratch),
       cmocka_unit_test_teardown(test_v1_memory_raise_order, teardown_scratch),
@@ -1493,6 +1566,7 @@ int main(void) {
       cmocka_unit_test_teardown(test_stats_v2, teardown_scratch),
       cmocka_unit_test(test_bpf_build),
       cmocka_unit_test_setup_teardown(test_real_kernel, real_setup, real_teardown),
+      cmocka_unit_test_setup_teardown(test_real_kill_paused, real_setup, real_teardown),
       cmocka_unit_test_setup_teardown(test_real_bpf_device_filter, bpf_setup, bpf_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
