@@ -200,8 +200,12 @@ int xrun_exec(const struct xrun_exec_opts *o, int *exit_code, struct xerr *err) 
   int ret = -1;
   pid_t pid = -1;
   cleanup_close int master = -1;
-  if (!o->detach)
+  if (!o->detach) {
+    /* The process is our grandchild (forked after setns): adopt it so we
+     * can wait for it. */
+    prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
     foreground_block_signals();
+  }
   if (o->process->terminal) {
     if (o->console_socket) {
       if ((ex.console_fd = terminal_connect_socket(o->console_socket, err)) < 0)

@@ -135,7 +135,9 @@ int process_find_executable(const struct oci_process *p, char *path, size_t len,
       return 0;
     dir = *end ? end + 1 : end;
   }
-  return xerr_make(err, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
+  xerr_make(err, 0, "exec: \"%s\": executable file not found in $PATH", name);
+  err->errnum = ENOENT;
+  return -1;
 }
 
 int process_exec(const struct oci_process *p, const char *path, int preserve_fds,
