@@ -27,6 +27,13 @@
 
 void (*cgroup_write_hook)(const char *dir, const char *file, const char *value);
 
+/* Callers may pass err == NULL (best-effort cleanup paths); the internals
+ * decide on err->errnum, so give them somewhere to write. */
+#define ERR_OR_LOCAL(err)                                                                    \
+  struct xerr local_err_;                                                                    \
+  if ((err) == NULL)                                                                         \
+  (err) = &local_err_
+
 const char *cgroup_mount_root(void) {
   const char *env = getenv("XRUN_CGROUP_ROOT");
   return env && *env ? env : "/sys/fs/cgroup";
@@ -402,6 +409,7 @@ int cgroup_discover(const char *mount_root, enum cgroup_layout *layout,
 }
 
 int cgroup_detect_layout(const char *mount_root, enum cgroup_layout *out, struct xerr *err) {
+  ERR_OR_LOCAL(err);
   struct cgroup_hier *hier = NULL;
   size_t n = 0;
   if (cgroup_discover(mount_root ? mount_root : cgroup_mount_root(), out, &hier, &n, err) < 0)
@@ -417,6 +425,7 @@ static bool bad_component(const char *c, size_t n) {
 }
 
 int cgroup_path_for(const char *cgroups_path, const char *id, char **out, struct xerr *err) {
+  ERR_OR_LOCAL(err);
   char *path = NULL;
   if (cgroups_path == NULL || *cgroups_path == '\0') {
     if (id == NULL || bad_component(id, strlen(id)) || strchr(id, '/') != NULL)
@@ -554,6 +563,7 @@ static void undo_mkdir(struct cgroup_hier *h) {
 }
 
 int cgroup_create(const char *path, json_t *resources, struct cgroup **out, struct xerr *err) {
+  ERR_OR_LOCAL(err);
   /* Check linux.resources before touching the filesystem, so bad input
    * costs no mkdir/rmdir. */
   struct cgroup_resources res;
@@ -583,6 +593,7 @@ int cgroup_create(const char *path, json_t *resources, struct cgroup **out, stru
 }
 
 int cgroup_open(const char *path, struct cgroup **out, struct xerr *err) {
+  ERR_OR_LOCAL(err);
   cleanup_cgroup struct cgroup *cg = NULL;
   if (cgroup_new(path, &cg, err) < 0)
     return -1;
@@ -598,6 +609,7 @@ int cgroup_open(const char *path, struct cgroup **out, struct xerr *err) {
 }
 
 int cgroup_enter(struct cgroup *cg, pid_t pid, struct xerr *err) {
+  ERR_OR_LOCAL(err);
   char buf[32];
   snprintf(buf, sizeof buf, "%d", (int)pid);
   for (size_t i = 0; i < cg->n_hier; i++)
@@ -607,6 +619,7 @@ int cgroup_enter(struct cgroup *cg, pid_t pid, struct xerr *err) {
 }
 
 int cgroup_set_resources(struct cgroup *cg, json_t *resources, struct xerr *err) {
+  ERR_OR_LOCAL(err);
   struct cgroup_resources res;
   if (cgroup_resources_parse(resources, &res, err) < 0)
     return -1;
@@ -616,12 +629,14 @@ int cgroup_set_resources(struct cgroup *cg, json_t *resources, struct xerr *err)
 }
 
 int cgroup_freeze(struct cgroup *cg, bool frozen, struct xerr *err) {
+  ERR_OR_LOCAL(err);
   if (cg->ops->freeze(cg, frozen, err) < 0)
     return xerr_wrap(err, "%s cgroup %s", frozen ? "freeze" : "thaw", cg->path);
   return 0;
 }
 
 int cgroup_is_frozen(struct cgroup *cg, bool *frozen, struct xerr *err) {
+  ERR_OR_LOCAL(err);
   return cg->ops->is_frozen(cg, frozen, err);
 }
 
@@ -632,10 +647,10 @@ struct pid_list {
   size_t n, cap;
 };
 
-static int pids_of_dir(int dirfd, const char *where, struct pid_list *l, int depth,
+static int pids_of_dir(int dfd, const char *where, struct pid_list *l, int depth,
                        struct xerr *err) {
   cleanup_free char *procs = NULL;
-  if (read_file_at(dirfd, "cgroup.procs", &procs, NULL, err) < 0) {
+  if (read_file_at(dfd, "cgroup.procs", &procs, NULL, err) < 0) {
     if (err && err->errnum == ENOENT)
       return 0; /* removed under us: no processes there */
     return xerr_wrap(err, "%s", where);
@@ -661,7 +676,7 @@ static int pids_of_dir(int dirfd, const char *where, struct pid_list *l, int dep
   if (depth > 64)
     return 0;
   /* Child cgroups (made inside the container, e.g. by systemd in it). */
-  int fd = dup(dirfd);
+  int fd = dup(dfd);
   if (fd < 0)
     return xerr_make(err, errno, "list cgroups under %s", where);
   cleanup_dir DIR *d = fdopendir(fd);
@@ -673,7 +688,7 @@ static int pids_of_dir(int dirfd, const char *where, struct pid_list *l, int dep
   while ((de = readdir(d)) != NULL) {
     if (de->d_type != DT_DIR || de->d_name[0] == '.')
       continue;
-    cleanup_close int sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    cleanup_close int sub = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (sub < 0)
       continue;
     if (pids_of_dir(sub, where, l, depth + 1, err) < 0)
@@ -683,6 +698,7 @@ static int pids_of_dir(int dirfd, const char *where, struct pid_list *l, int dep
 }
 
 int cgroup_pids(struct cgroup *cg, pid_t **pids, size_t *n, struct xerr *err) {
+  ERR_OR_LOCAL(err);
   struct cgroup_hier *h = cg->ops->pids_hier(cg);
   if (h == NULL)
     return xerr_make(err, ENOENT, "cgroup %s: no hierarchy lists its processes", cg->path);
@@ -701,6 +717,7 @@ int cgroup_pids(struct cgroup *cg, pid_t **pids, size_t *n, struct xerr *err) {
 }
 
 int cgroup_kill_all(struct cgroup *cg, int sig, struct xerr *err) {
+  ERR_OR_LOCAL(err);
   int ret = cg->ops->kill_fast(cg, sig, err);
   if (ret != 0)
     return ret < 0 ? xerr_wrap(err, "kill cgroup %s", cg->path) : 0;
@@ -735,6 +752,7 @@ int cgroup_kill_all(struct cgroup *cg, int sig, struct xerr *err) {
 }
 
 int cgroup_stats(struct cgroup *cg, json_t **out, struct xerr *err) {
+  ERR_OR_LOCAL(err);
   json_t *data = json_object();
   if (data == NULL)
     return xerr_make(err, ENOMEM, "cgroup stats");
@@ -784,6 +802,7 @@ static int rmdir_tree(const char *dir, int depth, struct xerr *err) {
 }
 
 int cgroup_destroy(struct cgroup *cg, struct xerr *err) {
+  ERR_OR_LOCAL(err);
   int ret = 0;
   struct xerr first;
   /* Go on through every hierarchy even after a failure, so as little as

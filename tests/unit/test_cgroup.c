@@ -1152,6 +1152,35 @@ static void test_kill_hybrid_uses_unified_cgroup_kill(void **state) {
   assert_file("freezer/xrun/c11/freezer.state", "THAWED");
 }
 
+/* Cleanup paths pass err == NULL; every entry point must cope. */
+static void test_null_err(void **state) {
+  (void)state;
+  make_scratch(SCRATCH_V1);
+  mkd("freezer/xrun/c12"); /* no freezer.state: freezing fails */
+  put("pids/xrun/c12/cgroup.procs", "");
+  struct cgroup *cg = NULL;
+  assert_int_equal(cgroup_open("/xrun/c12", &cg, NULL), 0);
+  assert_int_equal(cgroup_kill_all(cg, SIGTERM, NULL), 0);
+  assert_int_equal(cgroup_freeze(cg, true, NULL), -1);
+  bool frozen;
+  assert_int_equal(cgroup_is_frozen(cg, &frozen, NULL), -1);
+  assert_int_equal(cgroup_enter(cg, 1, NULL), -1);
+  json_t *j = js("{\"pids\": {\"limit\": 3}}");
+  assert_int_equal(cgroup_set_resources(cg, j, NULL), -1);
+  json_decref(j);
+  json_t *stats = NULL;
+  assert_int_equal(cgroup_stats(cg, &stats, NULL), 0);
+  json_decref(stats);
+  unlink(at((char[PATH_MAX]){0}, "pids/xrun/c12/cgroup.procs"));
+  assert_int_equal(cgroup_destroy(cg, NULL), 0);
+  cgroup_free(cg);
+  assert_int_equal(cgroup_open("/xrun/c12", &cg, NULL), -1);
+  char *path = NULL;
+  assert_int_equal(cgroup_path_for("..", "x", &path, NULL), -1);
+  enum cgroup_layout layout;
+  assert_int_equal(cgroup_detect_layout("/nonexistent", &layout, NULL), -1);
+}
+
 /* -------------------------------------------------- the real kernel */
 
 struct real_state {
@@ -1553,6 +1582,7 @@ int main(void) {
       cmocka_unit_test_teardown(test_pids_recursive, teardown_scratch),
       cmocka_unit_test_teardown(test_kill_v2_uses_cgroup_kill, teardown_scratch),
       cmocka_unit_test_teardown(test_kill_hybrid_uses_unified_cgroup_kill, teardown_scratch),
+      cmocka_unit_test_teardown(test_null_err, teardown_scratch),
       cmocka_unit_test(test_mappings),
       cmocka_unit_test_teardown(test_v1_resources, teardown_scratch),
       cmocka_unit_test_teardown(test_v1_memory_raise_order, teardown_scratch),
