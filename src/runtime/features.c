@@ -170,7 +170,7 @@ static json_t *linux_features(void) {
   static const char *const namespaces[] = {"cgroup", "ipc", "mount", "network", "pid",
                                            "time",   "user", "uts",   NULL};
   json_t *idmap = json_object();
-  if (idmap && put(idmap, "idmap", enabled(true)) < 0) {
+  if (idmap && put(idmap, "idmap", enabled(false)) < 0) {
     json_decref(idmap);
     idmap = NULL;
   }

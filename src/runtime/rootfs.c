@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/mount.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -85,9 +86,23 @@ static int bind_remount(const char *path, unsigned long flags, unsigned long cle
   return 0;
 }
 
+/* rro, rnosuid, ...: attributes applied to every mount of the subtree. */
+static int apply_recursive_attrs(const char *path, const struct oci_mount *m, struct xerr *err) {
+  uint64_t set = 0, clr = 0;
+  if (mount_options_recursive_attrs(m, &set, &clr) <= 0)
+    return 0;
+  struct mount_attr attr = {.attr_set = set, .attr_clr = clr};
+  if (syscall(SYS_mount_setattr, AT_FDCWD, path, AT_RECURSIVE, &attr, sizeof attr) < 0)
+    return xerr_make(err, errno, "mount %s: set recursive options", m->destination);
+  return 0;
+}
+
 static int mount_bind(const struct rootfs_ctx *ctx, int rootfd, const struct oci_mount *m,
                       struct xerr *err) {
   char source[PATH_MAX];
+  if (mount_options_idmap(m) != MOUNT_IDMAP_NONE)
+    return xerr_make(err, ENOTSUP, "mount %s: idmapped mounts are not supported yet",
+                     m->destination);
   if (m->source == NULL)
     return xerr_make(err, EINVAL, "mount %s: bind mount without a source", m->destination);
   if (m->source[0] == '/')
@@ -105,7 +120,9 @@ static int mount_bind(const struct rootfs_ctx *ctx, int rootfd, const struct oci
   unsigned long flags = MS_BIND | (m->recursive_bind ? MS_REC : 0);
   if (mount(source, tp, NULL, flags, NULL) < 0)
     return xerr_make(err, errno, "bind mount %s on %s", source, m->destination);
-  if (!m->has_flag_changes && !m->propagation)
+  uint64_t rset = 0, rclr = 0;
+  bool recursive_attrs = mount_options_recursive_attrs(m, &rset, &rclr) > 0;
+  if (!m->has_flag_changes && !m->propagation && !recursive_attrs)
     return 0;
   /* The O_PATH fd still names the directory under the new mount; reopen
    * the destination so the remount reaches the mount on top. */
@@ -118,7 +135,7 @@ static int mount_bind(const struct rootfs_ctx *ctx, int rootfd, const struct oci
     return -1;
   if (m->propagation && mount(NULL, tp, NULL, m->propagation, NULL) < 0)
     return xerr_make(err, errno, "set propagation of %s", m->destination);
-  return 0;
+  return apply_recursive_attrs(tp, m, err);
 }
 
 /* One cgroup v1 hierarchy or the cgroup2 tree, below a cgroup mount. */

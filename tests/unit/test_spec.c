@@ -277,7 +277,8 @@ static void test_features_linux(void **state) {
   assert_true(json_is_false(at(f, "linux.apparmor.enabled")));
   assert_true(json_is_false(at(f, "linux.selinux.enabled")));
   assert_true(json_is_false(at(f, "linux.intelRdt.enabled")));
-  assert_true(json_is_true(at(f, "linux.mountExtensions.idmap.enabled")));
+  /* idmapped mounts are refused until rootfs.c implements them */
+  assert_true(json_is_false(at(f, "linux.mountExtensions.idmap.enabled")));
   json_decref(f);
 }
 
