@@ -29,6 +29,7 @@
 #include "common/log.h"
 #include "common/xerr.h"
 #include "hooks.h"
+#include "idmap.h"
 #include "process.h"
 #include "rootfs.h"
 #include "state.h"
@@ -244,28 +245,6 @@ static void child_main(struct create_ctx *cx) {
 
 /* ---- in xrun ---- */
 
-static int write_id_map(pid_t pid, const char *file, const struct oci_idmap *maps, size_t n,
-                        struct xerr *err) {
-  if (n == 0)
-    return 0;
-  char buf[4096], path[64];
-  size_t used = 0;
-  for (size_t i = 0; i < n && used < sizeof buf; i++)
-    used += (size_t)snprintf(buf + used, sizeof buf - used, "%u %u %u\n", maps[i].container_id,
-                             maps[i].host_id, maps[i].size);
-  snprintf(path, sizeof path, "/proc/%d/%s", pid, file);
-  if (write_file_at(AT_FDCWD, path, buf, used, err) < 0)
-    return xerr_wrap(err, "linux.%s", strcmp(file, "uid_map") == 0 ? "uidMappings" : "gidMappings");
-  return 0;
-}
-
-static int write_id_maps(const struct oci_config *c, pid_t pid, struct xerr *err) {
-  if (write_id_map(pid, "uid_map", c->uid_mappings, c->n_uid_mappings, err) < 0 ||
-      write_id_map(pid, "gid_map", c->gid_mappings, c->n_gid_mappings, err) < 0)
-    return -1;
-  return 0;
-}
-
 static int open_joined_namespaces(struct create_ctx *cx, struct xerr *err) {
   for (int t = 0; t < NS_COUNT; t++) {
     cx->ns_fds[t] = -1;
@@ -297,6 +276,10 @@ static int check_config(const struct oci_config *c, const struct xrun_create_opt
     return xerr_make(err, ENOTDIR, "root.path: rootfs %s", c->root_path);
   if (!c->namespaces[NS_MOUNT].present || c->namespaces[NS_MOUNT].path)
     return xerr_make(err, EINVAL, "linux.namespaces: xrun needs a new mount namespace");
+  if (geteuid() != 0 && !c->namespaces[NS_USER].present)
+    return xerr_make(err, EPERM,
+                     "linux.namespaces: a rootless container needs a user namespace (see "
+                     "`xrun spec --rootless`)");
   if (c->process->caps.present && caps_validate(&c->process->caps, err) < 0)
     return -1;
   if (c->process->terminal && o->console_socket == NULL && o->console_fd < 0)
@@ -386,9 +369,9 @@ static int recv_any(int fd, struct sync_msg *m, struct xerr *err) {
 /* Talk the child through set-up until it says READY. */
 static int drive_child(struct create_ctx *cx, pid_t child, struct xerr *err) {
   const struct oci_config *c = cx->config;
-  if (cx->fast_path && ns_new(c, NS_USER) && write_id_maps(c, child, err) < 0)
+  if (cx->fast_path && ns_new(c, NS_USER) && idmap_write(child, c, err) < 0)
     return -1;
-  if (cgroup_enter(cx->cg, child, err) < 0)
+  if (cx->cg && cgroup_enter(cx->cg, child, err) < 0)
     return -1;
   sync_send(cx->sync_parent, SYNC_GO, 0, NULL);
   cx->st.pid = child;
@@ -398,7 +381,7 @@ static int drive_child(struct create_ctx *cx, pid_t child, struct xerr *err) {
       return -1;
     switch (m.type) {
     case SYNC_USERMAP:
-      if (write_id_maps(c, child, err) < 0)
+      if (idmap_write(child, c, err) < 0)
         return -1;
       sync_send(cx->sync_parent, SYNC_USERMAP_DONE, 0, NULL);
       break;
@@ -437,6 +420,20 @@ static void destroy_partial(struct create_ctx *cx, pid_t child) {
     remove_tree(cx->state_dir, NULL);
 }
 
+/* A rootless container goes on without cgroups it may not write, as runc
+ * does, unless resources were asked for. */
+static int make_cgroup(struct create_ctx *cx, const char *path, struct xerr *err) {
+  if (cgroup_create(path, cx->config->resources, &cx->cg, err) == 0)
+    return 0;
+  int e = err->errnum;
+  if (geteuid() == 0 || (e != EACCES && e != EPERM && e != EROFS) || cx->config->resources)
+    return -1;
+  xlog_warn("rootless: no cgroup for the container (%s)", err->msg);
+  xerr_clear(err);
+  cx->cg = NULL;
+  return 0;
+}
+
 static int create_container(struct create_ctx *cx, pid_t *pid_out, struct xerr *err) {
   const struct xrun_create_opts *o = cx->o;
   struct oci_config *c = cx->config;
@@ -457,9 +454,9 @@ static int create_container(struct create_ctx *cx, pid_t *pid_out, struct xerr *
   cx->st.created = created;
   if (save_config_copy(cx, err) < 0 || make_fifo(cx, err) < 0 ||
       cgroup_path_for(c->cgroups_path, o->id, &cgroup_path, err) < 0 ||
-      cgroup_create(cgroup_path, c->resources, &cx->cg, err) < 0)
+      make_cgroup(cx, cgroup_path, err) < 0)
     goto fail;
-  cx->st.cgroup_path = cgroup_path;
+  cx->st.cgroup_path = cx->cg ? cgroup_path : "";
   if (o->console_socket && (cx->console_fd = terminal_connect_socket(o->console_socket, err)) < 0)
     goto fail;
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {

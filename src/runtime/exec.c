@@ -166,7 +166,7 @@ static pid_t spawn(struct exec_ctx *ex, struct cgroup *cg, struct xerr *err) {
   if (child < 0)
     return xerr_make(err, errno, "fork");
   struct sync_msg m;
-  if (cgroup_enter(cg, child, err) < 0) {
+  if (cg && cgroup_enter(cg, child, err) < 0) {
     kill(child, SIGKILL);
     waitpid(child, NULL, 0);
     return -1;
@@ -219,7 +219,8 @@ int xrun_exec(const struct xrun_exec_opts *o, int *exit_code, struct xerr *err) 
       ex.console_fd = sv[1];
     }
   }
-  if (cgroup_open(st->cgroup_path, &cg, err) < 0 || open_namespaces(&ex, err) < 0)
+  if ((st->cgroup_path && *st->cgroup_path && cgroup_open(st->cgroup_path, &cg, err) < 0) ||
+      open_namespaces(&ex, err) < 0)
     goto out;
   pid = spawn(&ex, cg, err);
   if (pid < 0)

@@ -23,6 +23,10 @@
 #include "state.h"
 #include "xrun.h"
 
+static bool has_cgroup(const struct container_state *st) {
+  return st->cgroup_path && *st->cgroup_path;
+}
+
 static int load_saved_config(const char *root, const struct container_state *st,
                              struct oci_config **out, struct xerr *err) {
   char path[PATH_MAX];
@@ -121,6 +125,8 @@ int xrun_kill(const char *root, const char *id, int sig, bool all, struct xerr *
     return xerr_make(err, 0, "container not running");
   if (!all)
     return signal_init(st, sig, err);
+  if (!has_cgroup(st))
+    return signal_init(st, sig, err); /* rootless without cgroups: only init is known */
   cleanup_cgroup struct cgroup *cg = NULL;
   if (cgroup_open(st->cgroup_path, &cg, err) < 0)
     return -1;
@@ -223,6 +229,8 @@ static int freeze(const char *root, const char *id, bool frozen, struct xerr *er
     return xerr_make(err, 0, "container not running");
   if (!frozen && s != STATUS_PAUSED)
     return xerr_make(err, 0, "container not paused");
+  if (!has_cgroup(st))
+    return xerr_make(err, ENOTSUP, "container %s has no cgroup to freeze (rootless)", id);
   cleanup_cgroup struct cgroup *cg = NULL;
   if (cgroup_open(st->cgroup_path, &cg, err) < 0)
     return -1;
@@ -244,6 +252,14 @@ int xrun_pids(const char *root, const char *id, pid_t **pids, size_t *n, struct 
   if (state_status(root, st) == STATUS_STOPPED) {
     *pids = NULL;
     *n = 0;
+    return 0;
+  }
+  if (!has_cgroup(st)) {
+    *pids = calloc(1, sizeof **pids);
+    if (*pids == NULL)
+      return xerr_make(err, ENOMEM, "pids");
+    (*pids)[0] = st->pid;
+    *n = 1;
     return 0;
   }
   cleanup_cgroup struct cgroup *cg = NULL;

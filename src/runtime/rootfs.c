@@ -169,7 +169,45 @@ static int symlink_cgroup_aliases(int dirfd, const char *name) {
 /* A cgroup mount: cgroup2 on unified hosts; otherwise a tmpfs holding one
  * mount per v1 hierarchy (and "unified" on hybrid hosts), each rooted at
  * the container's cgroup by its cgroup namespace. */
-static int mount_cgroup(int rootfd, const struct oci_mount *m, struct xerr *err) {
+static int mount_cgroup_hierarchies(int rootfd, const struct oci_mount *m, struct xerr *err);
+
+/* A user namespace may not mount cgroup v1 hierarchies: bind the host's
+ * tree instead, read-only as the mount asked, as runc does rootless. */
+static int bind_host_cgroups(int rootfd, const struct oci_mount *m, struct xerr *err) {
+  cleanup_close int target = root_open(rootfd, m->destination, O_PATH | O_DIRECTORY, 0, err);
+  if (target < 0)
+    return -1;
+  char tp[FD_PATH_MAX];
+  fd_path(tp, target);
+  if (mount("/sys/fs/cgroup", tp, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return xerr_make(err, errno, "bind /sys/fs/cgroup on %s", m->destination);
+  cleanup_close int top = root_open(rootfd, m->destination, O_PATH, 0, err);
+  if (top < 0)
+    return -1;
+  fd_path(tp, top);
+  if ((m->flags & MS_RDONLY) && bind_remount(tp, MS_RDONLY, 0, m->destination, err) < 0)
+    return -1;
+  return 0;
+}
+
+static int mount_cgroup(const struct rootfs_ctx *ctx, int rootfd, const struct oci_mount *m,
+                        struct xerr *err) {
+  if (mount_cgroup_hierarchies(rootfd, m, err) == 0)
+    return 0;
+  if (!ctx->in_user_ns || (err->errnum != EPERM && err->errnum != EACCES))
+    return -1;
+  /* Undo the half-made tmpfs and its sub-mounts, then bind. */
+  cleanup_close int target = root_open(rootfd, m->destination, O_PATH | O_DIRECTORY, 0, NULL);
+  if (target >= 0) {
+    char tp[FD_PATH_MAX];
+    fd_path(tp, target);
+    umount2(tp, MNT_DETACH);
+  }
+  xerr_clear(err);
+  return bind_host_cgroups(rootfd, m, err);
+}
+
+static int mount_cgroup_hierarchies(int rootfd, const struct oci_mount *m, struct xerr *err) {
   cleanup_close int target = root_ensure(rootfd, m->destination, 1, 0755, err);
   if (target < 0)
     return xerr_wrap(err, "mount %s", m->destination);
@@ -254,7 +292,7 @@ static int mount_one(const struct rootfs_ctx *ctx, int rootfd, const struct oci_
   if (m->bind)
     return mount_bind(ctx, rootfd, m, err);
   if (m->type && strcmp(m->type, "cgroup") == 0)
-    return mount_cgroup(rootfd, m, err);
+    return mount_cgroup(ctx, rootfd, m, err);
   return mount_generic(ctx, rootfd, m, err);
 }
 

@@ -108,7 +108,7 @@ int main(int argc, char **argv) {
   struct xrun_globals g = {.root = XRUN_DEFAULT_ROOT};
   const char *log_path = NULL;
   enum xlog_format format = XLOG_TEXT;
-  bool systemd = false;
+  bool systemd = false, root_given = false;
   struct xerr err = {0};
   /* A hook or console peer that goes away must not kill us mid-operation. */
   signal(SIGPIPE, SIG_IGN);
@@ -116,7 +116,7 @@ int main(int argc, char **argv) {
   int c;
   while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
     switch (c) {
-    case OPT_ROOT: g.root = optarg; break;
+    case OPT_ROOT: g.root = optarg; root_given = true; break;
     case OPT_LOG: log_path = optarg; break;
     case OPT_LOG_FORMAT:
       if (strcmp(optarg, "json") == 0)
@@ -134,6 +134,16 @@ int main(int argc, char **argv) {
     default:
       return cli_usage_error(NULL, "flag provided but not defined: %s", argv[optind - 1]);
     }
+  }
+  char rootless_root[256];
+  if (!root_given && geteuid() != 0) {
+    /* runc's choice for rootless callers: their runtime dir. */
+    const char *xdg = getenv("XDG_RUNTIME_DIR");
+    if (xdg && *xdg)
+      snprintf(rootless_root, sizeof rootless_root, "%s/xrun", xdg);
+    else
+      snprintf(rootless_root, sizeof rootless_root, "/tmp/xrun-%u", (unsigned)geteuid());
+    g.root = rootless_root;
   }
   if (xlog_init(log_path, format, g.debug, &err) < 0)
     return cli_fail(&err);
