@@ -182,7 +182,7 @@ static int child_setup(struct create_ctx *cx, struct xerr *err) {
     return xerr_make(err, errno, "hostname: set \"%s\"", c->hostname);
   if (c->domainname && *c->domainname && setdomainname(c->domainname, strlen(c->domainname)) < 0)
     return xerr_make(err, errno, "domainname: set \"%s\"", c->domainname);
-  if (rootfs_enter(&rc, err) < 0 || rootfs_finish(&rc, err) < 0)
+  if (rootfs_make_cwd(c, err) < 0 || rootfs_enter(&rc, err) < 0 || rootfs_finish(&rc, err) < 0)
     return -1;
   if (p->terminal) {
     if (send_fd(cx->console_fd, master, err) < 0)

@@ -122,7 +122,7 @@ static int mount_bind(const struct rootfs_ctx *ctx, int rootfd, const struct oci
     return xerr_make(err, errno, "bind mount %s on %s", source, m->destination);
   uint64_t rset = 0, rclr = 0;
   bool recursive_attrs = mount_options_recursive_attrs(m, &rset, &rclr) > 0;
-  if (!m->has_flag_changes && !m->propagation && !recursive_attrs)
+  if (!m->has_flag_changes && !recursive_attrs)
     return 0;
   /* The O_PATH fd still names the directory under the new mount; reopen
    * the destination so the remount reaches the mount on top. */
@@ -133,8 +133,6 @@ static int mount_bind(const struct rootfs_ctx *ctx, int rootfd, const struct oci
   if (m->has_flag_changes &&
       bind_remount(tp, m->flags & ~(MS_BIND | MS_REC), m->clear_flags, m->destination, err) < 0)
     return -1;
-  if (m->propagation && mount(NULL, tp, NULL, m->propagation, NULL) < 0)
-    return xerr_make(err, errno, "set propagation of %s", m->destination);
   return apply_recursive_attrs(tp, m, err);
 }
 
@@ -276,14 +274,6 @@ static int mount_generic(const struct rootfs_ctx *ctx, int rootfd, const struct 
     }
     return xerr_make(err, e, "mount %s on %s (type %s)", source, m->destination, type);
   }
-  if (m->propagation) {
-    cleanup_close int top = root_open(rootfd, m->destination, O_PATH, 0, err);
-    if (top < 0)
-      return -1;
-    fd_path(tp, top);
-    if (mount(NULL, tp, NULL, m->propagation, NULL) < 0)
-      return xerr_make(err, errno, "set propagation of %s", m->destination);
-  }
   return 0;
 }
 
@@ -400,11 +390,43 @@ int rootfs_bind_console(const struct oci_config *config, int slave, struct xerr 
   return 0;
 }
 
+/* The mount point holding path: the longest mount point in mountinfo
+ * that is a prefix of it. */
+static int make_parent_mount_private(const char *path, struct xerr *err) {
+  cleanup_free char *info = NULL;
+  if (read_file_at(AT_FDCWD, "/proc/self/mountinfo", &info, NULL, err) < 0)
+    return -1;
+  char best[PATH_MAX] = "/";
+  size_t best_len = 1;
+  char *save = NULL;
+  for (char *line = strtok_r(info, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    char mp[PATH_MAX];
+    /* id parent major:minor root mountpoint ... */
+    if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
+      continue;
+    size_t len = strlen(mp);
+    if (len > best_len && strncmp(path, mp, len) == 0 && (path[len] == '/' || path[len] == '\0')) {
+      memcpy(best, mp, len + 1);
+      best_len = len;
+    }
+  }
+  if (mount(NULL, best, NULL, MS_PRIVATE, NULL) < 0)
+    return xerr_make(err, errno, "make %s private", best);
+  return 0;
+}
+
 int rootfs_mount_all(struct rootfs_ctx *ctx, struct xerr *err) {
   const struct oci_config *c = ctx->config;
-  /* Keep every mount we make from propagating back to the host. */
-  if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
-    return xerr_make(err, errno, "make / a slave mount");
+  /* Keep every mount we make from propagating back to the host: rslave
+   * unless rootfsPropagation asks for something else. */
+  unsigned long root_prop = MS_REC | MS_SLAVE;
+  if (c->rootfs_propagation && propagation_parse(c->rootfs_propagation, &root_prop, err) < 0)
+    return xerr_wrap(err, "linux.rootfsPropagation");
+  if (mount(NULL, "/", NULL, root_prop, NULL) < 0)
+    return xerr_make(err, errno, "set the propagation of /");
+  /* pivot_root refuses a shared parent mount of the new root. */
+  if ((root_prop & MS_SHARED) && make_parent_mount_private(c->root_path, err) < 0)
+    return -1;
   if (mount(c->root_path, c->root_path, NULL, MS_BIND | MS_REC, NULL) < 0)
     return xerr_make(err, errno, "bind the rootfs %s", c->root_path);
   cleanup_close int rootfd = open(c->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -418,6 +440,17 @@ int rootfs_mount_all(struct rootfs_ctx *ctx, struct xerr *err) {
     return -1;
   if (own_dev && make_dev_links(c, rootfd, err) < 0)
     return -1;
+  return 0;
+}
+
+int rootfs_make_cwd(const struct oci_config *c, struct xerr *err) {
+  cleanup_close int rootfd = open(c->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return xerr_make(err, errno, "open rootfs %s", c->root_path);
+  int fd = root_mkdir_p(rootfd, c->process->cwd, 0755, err);
+  if (fd < 0)
+    return xerr_wrap(err, "process.cwd");
+  close(fd);
   return 0;
 }
 
@@ -507,10 +540,24 @@ static int readonly_path(const char *path, struct xerr *err) {
   return bind_remount(tp, MS_RDONLY, 0, path, err);
 }
 
+static int set_propagation(const struct oci_mount *m, struct xerr *err) {
+  cleanup_close int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int target = root_open(rootfd, m->destination, O_PATH, 0, err);
+  if (target < 0)
+    return -1;
+  char tp[FD_PATH_MAX];
+  fd_path(tp, target);
+  if (mount(NULL, tp, NULL, m->propagation, NULL) < 0)
+    return xerr_make(err, errno, "set the propagation of %s", m->destination);
+  return 0;
+}
+
 int rootfs_finish(struct rootfs_ctx *ctx, struct xerr *err) {
   const struct oci_config *c = ctx->config;
   if (write_sysctls(c, err) < 0)
     return -1;
+  /* Propagation is applied once the old root is gone: detaching it made
+   * the whole new tree a slave. */
   if (c->rootfs_propagation) {
     unsigned long flags = 0;
     if (propagation_parse(c->rootfs_propagation, &flags, err) < 0)
@@ -518,6 +565,9 @@ int rootfs_finish(struct rootfs_ctx *ctx, struct xerr *err) {
     if (mount(NULL, "/", NULL, flags, NULL) < 0)
       return xerr_make(err, errno, "linux.rootfsPropagation: set %s on /", c->rootfs_propagation);
   }
+  for (size_t i = 0; i < c->n_mounts; i++)
+    if (c->mounts[i].propagation && set_propagation(&c->mounts[i], err) < 0)
+      return -1;
   for (char **p = c->masked_paths; p && *p; p++)
     if (mask_path(*p, err) < 0)
       return -1;

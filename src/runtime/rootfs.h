@@ -27,6 +27,9 @@ int rootfs_enter(struct rootfs_ctx *ctx, struct xerr *err);
  * and read-only paths. */
 int rootfs_finish(struct rootfs_ctx *ctx, struct xerr *err);
 
+/* Create process.cwd inside the rootfs when it is missing, as runc does. */
+int rootfs_make_cwd(const struct oci_config *config, struct xerr *err);
+
 /* Bind the pty slave on the rootfs's /dev/console, before pivot_root. */
 int rootfs_bind_console(const struct oci_config *config, int slave, struct xerr *err);
 
