@@ -392,7 +392,7 @@ int rootfs_bind_console(const struct oci_config *config, int slave, struct xerr 
 
 /* The mount point holding path: the longest mount point in mountinfo
  * that is a prefix of it. */
-static int make_parent_mount_private(const char *path, struct xerr *err) {
+static int make_parent_mount_slave(const char *path, struct xerr *err) {
   cleanup_free char *info = NULL;
   if (read_file_at(AT_FDCWD, "/proc/self/mountinfo", &info, NULL, err) < 0)
     return -1;
@@ -410,8 +410,8 @@ static int make_parent_mount_private(const char *path, struct xerr *err) {
       best_len = len;
     }
   }
-  if (mount(NULL, best, NULL, MS_PRIVATE, NULL) < 0)
-    return xerr_make(err, errno, "make %s private", best);
+  if (mount(NULL, best, NULL, MS_SLAVE, NULL) < 0)
+    return xerr_make(err, errno, "make %s a slave mount", best);
   return 0;
 }
 
@@ -424,8 +424,11 @@ int rootfs_mount_all(struct rootfs_ctx *ctx, struct xerr *err) {
     return xerr_wrap(err, "linux.rootfsPropagation");
   if (mount(NULL, "/", NULL, root_prop, NULL) < 0)
     return xerr_make(err, errno, "set the propagation of /");
-  /* pivot_root refuses a shared parent mount of the new root. */
-  if ((root_prop & MS_SHARED) && make_parent_mount_private(c->root_path, err) < 0)
+  /* pivot_root refuses a shared parent mount of the new root.  Making it a
+   * slave (not private) keeps host mounts flowing in for "slave" and
+   * "shared"; rootfs_finish settles the final propagation. */
+  bool tree_unshared = root_prop == (MS_REC | MS_SLAVE) || root_prop == (MS_REC | MS_PRIVATE);
+  if (!tree_unshared && make_parent_mount_slave(c->root_path, err) < 0)
     return -1;
   if (mount(c->root_path, c->root_path, NULL, MS_BIND | MS_REC, NULL) < 0)
     return xerr_make(err, errno, "bind the rootfs %s", c->root_path);
