@@ -256,15 +256,18 @@ static int parse_architectures(struct compile *cc, json_t *seccomp, struct xerr 
   return 0;
 }
 
-static int parse_flags(json_t *seccomp, uint32_t *out, struct xerr *err) {
+static int parse_flags(json_t *seccomp, struct seccomp_program *p, struct xerr *err) {
   json_t *flags;
+  uint32_t *out = &p->flags;
   if (json_get_array(seccomp, "flags", "linux.seccomp", &flags, err) < 0)
     return -1;
   *out = 0;
   if (flags == NULL) {
     /* runc's default when the member is absent (not when it is []). */
-    if (kernel_has_flag(SECCOMP_FILTER_FLAG_SPEC_ALLOW))
+    if (kernel_has_flag(SECCOMP_FILTER_FLAG_SPEC_ALLOW)) {
       *out = SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+      p->spec_allow_implicit = true;
+    }
     return 0;
   }
   for (size_t i = 0; i < json_array_size(flags); i++) {
@@ -319,7 +322,7 @@ static int compile_profile(json_t *seccomp, struct seccomp_program *p, struct xe
   if (parse_action(seccomp, "linux.seccomp", "defaultAction", "defaultErrnoRet",
                    &cc.default_action, &kind, err) < 0 ||
       json_get_array(seccomp, "syscalls", "linux.seccomp", &syscalls, err) < 0 ||
-      parse_flags(seccomp, &p->flags, err) < 0)
+      parse_flags(seccomp, p, err) < 0)
     return -1;
   if (kind == ACT_NOTIFY)
     return xerr_make(err, EINVAL, "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the "

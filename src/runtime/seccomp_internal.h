@@ -13,6 +13,7 @@ struct seccomp_program {
   size_t n_insns;
   uint32_t flags;          /* SECCOMP_FILTER_FLAG_* of the profile (NEW_LISTENER added at load) */
   bool has_notify;         /* some rule is SCMP_ACT_NOTIFY */
+  bool spec_allow_implicit; /* SPEC_ALLOW set because "flags" was absent */
   bool from_cache;
   char *listener_path;     /* NULL when absent */
   char *listener_metadata; /* NULL when absent */
@@ -26,6 +27,9 @@ struct sha256_ctx {
   uint8_t buf[64];
   size_t used;
 };
+/* -1 = not decided yet, 1 = use the CPU's SHA extensions, 0 = portable
+ * code (tests set it to compare both). */
+extern int sha256_use_ni;
 void sha256_init(struct sha256_ctx *c);
 void sha256_update(struct sha256_ctx *c, const void *data, size_t len);
 void sha256_final(struct sha256_ctx *c, uint8_t out[32]);

@@ -146,6 +146,10 @@ int seccomp_program_load(const struct seccomp_program *p, bool no_new_privs_alre
   }
   struct sock_fprog prog = {.len = (unsigned short)p->n_insns, .filter = p->insns};
   long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+  if (r < 0 && errno == EINVAL && p->spec_allow_implicit)
+    /* Compiled (and cached) where the kernel had SPEC_ALLOW: not asked for. */
+    r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags & ~SECCOMP_FILTER_FLAG_SPEC_ALLOW,
+                &prog);
   if (r < 0)
     return xerr_make(err, errno, "linux.seccomp: load the filter");
   if (!p->has_notify)

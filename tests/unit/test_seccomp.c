@@ -502,11 +502,22 @@ static void test_flags(void **state) {
       "\"action\": \"SCMP_ACT_ERRNO\"}]}");
   assert_int_equal(p->flags, SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_LOG |
                                  SECCOMP_FILTER_FLAG_SPEC_ALLOW); /* no NOTIFY: no KILLABLE_RECV */
+  assert_false(p->spec_allow_implicit);
   expect_exit0(run_child(p, true, child_flags, NULL));
   seccomp_program_free(p);
   p = prepare_ok("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": "
                  "[\"getcwd\"], \"action\": \"SCMP_ACT_ERRNO\"}]}");
   assert_int_equal(p->flags, SECCOMP_FILTER_FLAG_SPEC_ALLOW);
+  assert_true(p->spec_allow_implicit);
+  seccomp_program_free(p);
+  /* The cache keeps that it was only a default (dropped at load if a new
+   * kernel refuses it). */
+  p = prepare_ok("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": "
+                 "[\"getcwd\"], \"action\": \"SCMP_ACT_ERRNO\"}]}");
+  assert_true(seccomp_program_from_cache(p));
+  assert_true(p->spec_allow_implicit);
+  assert_int_equal(p->flags, SECCOMP_FILTER_FLAG_SPEC_ALLOW);
+  expect_exit0(run_child(p, true, child_flags, NULL));
   seccomp_program_free(p);
   p = prepare_ok("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"flags\": [], \"syscalls\": "
                  "[{\"names\": [\"getcwd\"], \"action\": \"SCMP_ACT_ERRNO\"}]}");
@@ -829,8 +840,7 @@ static void sha_hex(const void *data, size_t len, size_t repeat, char out[65]) {
     sprintf(out + 2 * i, "%02x", sum[i]);
 }
 
-static void test_sha256(void **state) {
-  (void)state;
+static void sha256_vectors(void) {
   char h[65];
   sha_hex("", 0, 1, h);
   assert_string_equal(h, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
@@ -841,6 +851,39 @@ static void test_sha256(void **state) {
   assert_string_equal(h, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
   sha_hex("a", 1, 1000000, h); /* byte by byte through the buffer */
   assert_string_equal(h, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+/* The portable code and, where the CPU has them, the SHA extensions. */
+static void test_sha256(void **state) {
+  (void)state;
+  uint8_t one[32];
+  struct sha256_ctx c;
+  sha256_init(&c);
+  sha256_update(&c, "x", 1);
+  sha256_final(&c, one); /* decides sha256_use_ni */
+  int ni = sha256_use_ni;
+  print_message("SHA-256 with the CPU's SHA extensions: %s\n", ni ? "yes" : "no");
+  sha256_vectors();
+  sha256_use_ni = 0;
+  sha256_vectors();
+  if (ni) {
+    /* Both agree on every length around the block boundaries. */
+    uint8_t data[300], a[32], b[32];
+    for (size_t i = 0; i < sizeof data; i++)
+      data[i] = (uint8_t)(i * 131 + 7);
+    for (size_t len = 0; len <= sizeof data; len++) {
+      sha256_use_ni = 0;
+      sha256_init(&c);
+      sha256_update(&c, data, len);
+      sha256_final(&c, a);
+      sha256_use_ni = 1;
+      sha256_init(&c);
+      sha256_update(&c, data, len);
+      sha256_final(&c, b);
+      assert_memory_equal(a, b, 32);
+    }
+  }
+  sha256_use_ni = ni;
 }
 
 /* ---- speed ---- */
