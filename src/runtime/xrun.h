@@ -59,4 +59,31 @@ void foreground_block_signals(void);
 /* In a child: undo what xrun changed in the signal state before exec. */
 void reset_signals_for_exec(void);
 
+/* update: change linux.resources of a created, running or paused
+ * container.  resources holds what changes, as a linux.resources object
+ * (0 and "" leave a field as it is, as runc reads them).  Checked whole
+ * before the first cgroup write, undone if the kernel refuses part of it,
+ * then merged into the saved config.json. */
+int xrun_update(const char *root, const char *id, json_t *resources, struct xerr *err);
+/* A memory size as runc's and docker's flags read it: "512m", "1g",
+ * "1.5GiB", "4096" (bytes, binary units, any case) or "-1" (unlimited).
+ * Returns -1 when s is not one. */
+int xrun_parse_memory_size(const char *s, int64_t *out);
+
+/* events: runc's event objects {"type","id","data"}.  xrun_stats gives
+ * the "data" of a stats event (cgroup_stats) of a live container. */
+int xrun_stats(const char *root, const char *id, json_t **out, struct xerr *err);
+/* A new event object; data (may be NULL) is taken over. */
+json_t *xrun_event_new(const char *type, const char *id, json_t *data);
+/* The event stream of one container: a "stats" event every interval_ms
+ * and an "oom" event for each process the OOM killer kills. */
+struct xrun_events;
+int xrun_events_open(const char *root, const char *id, unsigned interval_ms,
+                     struct xrun_events **out, struct xerr *err);
+/* Wait for the next event: returns 1 with *event (a new reference), 0
+ * once the container has stopped (after its last "oom" event), -1 on
+ * error. */
+int xrun_events_next(struct xrun_events *ev, json_t **event, struct xerr *err);
+void xrun_events_free(struct xrun_events *ev);
+
 #endif

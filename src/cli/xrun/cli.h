@@ -32,6 +32,8 @@ int cmd_resume(const struct xrun_globals *g, int argc, char **argv);
 int cmd_ps(const struct xrun_globals *g, int argc, char **argv);
 int cmd_spec(const struct xrun_globals *g, int argc, char **argv);
 int cmd_features(const struct xrun_globals *g, int argc, char **argv);
+int cmd_update(const struct xrun_globals *g, int argc, char **argv);
+int cmd_events(const struct xrun_globals *g, int argc, char **argv);
 
 /* Print err once (stderr and the log) and return 1. */
 int cli_fail(const struct xerr *err);

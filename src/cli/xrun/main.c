@@ -31,6 +31,9 @@ static const struct xrun_command commands[] = {
     {"ps", "show processes running inside the container", cmd_ps},
     {"spec", "create a new specification file", cmd_spec},
     {"features", "show the enabled features", cmd_features},
+    {"update", "update container resource constraints", cmd_update},
+    {"events", "display container events: OOM kills and cpu, memory, pids and IO usage",
+     cmd_events},
 };
 
 int cli_fail(const struct xerr *err) {
