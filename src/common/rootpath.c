@@ -133,11 +133,36 @@ int root_open(int rootfd, const char *path, int flags, mode_t mode, struct xerr 
   return fd;
 }
 
-int root_mkdir_p(int rootfd, const char *path, mode_t mode, struct xerr *err) {
+/* A dangling symlink `name` in dirfd, met while walking `path` at offset
+ * `at` (the start of the component after it): splice its target in and
+ * return the path to walk again, resolved from the root as before. */
+static int splice_symlink(int dirfd, const char *name, const char *path, size_t start,
+                          size_t at, char *out, size_t len) {
+  char target[PATH_MAX];
+  ssize_t n = readlinkat(dirfd, name, target, sizeof target - 1);
+  if (n < 0)
+    return -1;
+  target[n] = '\0';
+  const char *rest = path + at;
+  int w;
+  if (target[0] == '/')
+    w = snprintf(out, len, "%s/%s", target, rest);
+  else
+    w = snprintf(out, len, "%.*s/%s/%s", (int)start, path, target, rest);
+  if (w < 0 || (size_t)w >= len) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  return 0;
+}
+
+static int mkdir_p_walk(int rootfd, const char *path, mode_t mode, int depth, struct xerr *err) {
   char prefix[PATH_MAX];
   size_t len = strlen(path);
   if (len >= sizeof prefix)
     return xerr_make(err, ENAMETOOLONG, "mkdir %s", path);
+  if (depth > MAX_SYMLINKS)
+    return xerr_make(err, ELOOP, "mkdir %s inside the container root", path);
   /* Resolve each prefix from the root again, so a symlink at any level is
    * followed inside the root and never outside it. */
   int dirfd = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
@@ -168,6 +193,16 @@ int root_mkdir_p(int rootfd, const char *path, mode_t mode, struct xerr *err) {
     memcpy(prefix, path, i);
     prefix[i] = '\0';
     int next = open_in_root(rootfd, prefix, O_PATH | O_DIRECTORY, 0);
+    if (next < 0 && errno == ENOENT) {
+      /* A symlink whose target does not exist yet: create the target,
+       * inside the root, as runc does. */
+      char spliced[PATH_MAX];
+      if (splice_symlink(dirfd, name, path, start, i, spliced, sizeof spliced) == 0) {
+        close(dirfd);
+        return mkdir_p_walk(rootfd, spliced, mode, depth + 1, err);
+      }
+      errno = ENOENT;
+    }
     if (next < 0) {
       int e = errno;
       close(dirfd);
@@ -177,6 +212,10 @@ int root_mkdir_p(int rootfd, const char *path, mode_t mode, struct xerr *err) {
     dirfd = next;
   }
   return dirfd;
+}
+
+int root_mkdir_p(int rootfd, const char *path, mode_t mode, struct xerr *err) {
+  return mkdir_p_walk(rootfd, path, mode, 0, err);
 }
 
 int root_open_parent(int rootfd, const char *path, char *base, size_t base_len,
@@ -203,6 +242,8 @@ int root_open_parent(int rootfd, const char *path, char *base, size_t base_len,
   return root_mkdir_p(rootfd, dir, 0755, err);
 }
 
+static __thread int ensure_depth;
+
 int root_ensure(int rootfd, const char *path, int is_dir, mode_t mode, struct xerr *err) {
   if (is_dir)
     return root_mkdir_p(rootfd, path, mode, err);
@@ -218,6 +259,25 @@ int root_ensure(int rootfd, const char *path, int is_dir, mode_t mode, struct xe
   /* The parent is already resolved inside the root; create the file there
    * without following a symlink that may have appeared meanwhile. */
   int made = openat(parent, base, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, mode);
+  if (made < 0 && errno == ELOOP) {
+    /* The last component is a dangling symlink: create its target. */
+    char target[PATH_MAX], spliced[PATH_MAX];
+    ssize_t n = readlinkat(parent, base, target, sizeof target - 1);
+    if (n < 0)
+      return xerr_make(err, errno, "readlink %s inside the container root", path);
+    target[n] = '\0';
+    size_t dir_len = strlen(path) - strlen(base);
+    int w = target[0] == '/'
+                ? snprintf(spliced, sizeof spliced, "%s", target)
+                : snprintf(spliced, sizeof spliced, "%.*s%s", (int)dir_len, path, target);
+    if (w < 0 || (size_t)w >= sizeof spliced)
+      return xerr_make(err, ENAMETOOLONG, "create %s inside the container root", path);
+    if (++ensure_depth > MAX_SYMLINKS)
+      return xerr_make(err, ELOOP, "create %s inside the container root", path);
+    int fd2 = root_ensure(rootfd, spliced, 0, mode, err);
+    ensure_depth--;
+    return fd2;
+  }
   if (made < 0 && errno != EEXIST)
     return xerr_make(err, errno, "create %s inside the container root", path);
   if (made >= 0)

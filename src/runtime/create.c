@@ -87,6 +87,13 @@ static int write_time_offsets(const struct oci_config *c, struct xerr *err) {
   return 0;
 }
 
+/* In a new user namespace, act as its root (the kernel gives us the
+ * overflow id until we ask), so what we create is owned by mapped ids. */
+static void become_ns_root(void) {
+  if (setresgid(0, 0, 0) == 0)
+    (void)setresuid(0, 0, 0);
+}
+
 /* The slow path's intermediate child: join, unshare, fork the init. */
 static void child_join_and_fork(struct create_ctx *cx) {
   struct xerr err = {0};
@@ -103,6 +110,7 @@ static void child_join_and_fork(struct create_ctx *cx) {
     sync_send(cx->sync_child, SYNC_USERMAP, 0, NULL);
     if (sync_expect(cx->sync_child, SYNC_USERMAP_DONE, NULL, &err) < 0)
       _exit(1);
+    become_ns_root();
   }
   int flags = 0;
   for (int t = 0; t < NS_COUNT; t++)
@@ -157,6 +165,8 @@ static int child_terminal_setup(struct create_ctx *cx, struct rootfs_ctx *rc, in
 
 static int child_setup(struct create_ctx *cx, struct xerr *err) {
   const struct oci_config *c = cx->config;
+  /* Devices and directories get exactly the modes the config gives. */
+  umask(0);
   const struct oci_process *p = c->process;
   struct rootfs_ctx rc = {.config = c, .bundle = cx->o->bundle, .no_pivot = cx->o->no_pivot,
                           .in_user_ns = c->namespaces[NS_USER].present, .console_slave = -1};
@@ -227,10 +237,14 @@ static void child_main(struct create_ctx *cx) {
   close(cx->sync_parent);
   if (sync_expect(cx->sync_child, SYNC_GO, NULL, &err) < 0)
     _exit(1);
-  if (!cx->fast_path)
+  if (!cx->fast_path) {
     child_join_and_fork(cx);
-  else if (ns_new(cx->config, NS_CGROUP) && unshare(CLONE_NEWCGROUP) < 0)
-    child_fail(cx, (xerr_make(&err, errno, "create cgroup namespace"), &err));
+  } else {
+    if (ns_new(cx->config, NS_USER))
+      become_ns_root();
+    if (ns_new(cx->config, NS_CGROUP) && unshare(CLONE_NEWCGROUP) < 0)
+      child_fail(cx, (xerr_make(&err, errno, "create cgroup namespace"), &err));
+  }
   if (child_setup(cx, &err) < 0) {
     if (cx->sync_child >= 0) {
       sync_send_error(cx->sync_child, &err);
