@@ -223,14 +223,20 @@ rootfs_prop_run() {
 	output=$(cat "$ROOTFS/tmp/mi")
 }
 
+@test "rootfsPropagation rslave: host mounts reach the container" {
+	rootfs_prop_run rslave
+	assert_eq "$(cat "$ROOTFS/tmp/seen")" from-host
+	assert_contains "$(mnt_line /)" master:
+}
+
 @test "rootfsPropagation slave: host mounts reach the container" {
+	xrun_only # runc 1.1 makes the rootfs private for (non-recursive) slave
 	rootfs_prop_run slave
 	assert_eq "$(cat "$ROOTFS/tmp/seen")" from-host
 	assert_contains "$(mnt_line /)" master:
 }
 
 @test "rootfsPropagation private: host mounts do not reach the container" {
-	xrun_only # runc 1.1 leaves the rootfs a slave of the host
 	rootfs_prop_run private
 	assert_eq "$(cat "$ROOTFS/tmp/seen")" ""
 	assert_not_contains "$(mnt_line /)" master:
@@ -238,10 +244,17 @@ rootfs_prop_run() {
 }
 
 @test "rootfsPropagation shared: the rootfs is a shared mount" {
-	xrun_only # runc 1.1 leaves the rootfs a slave of the host
+	xrun_only # runc 1.1 makes the rootfs private for shared
 	rootfs_prop_run shared
 	assert_eq "$(cat "$ROOTFS/tmp/seen")" from-host
 	assert_contains "$(mnt_line /)" shared:
+}
+
+@test "rootfsPropagation unbindable" {
+	xrun_only # runc 1.1 makes the rootfs private for unbindable
+	rootfs_prop_run unbindable
+	assert_eq "$(cat "$ROOTFS/tmp/seen")" ""
+	assert_contains "$(mnt_line /)" unbindable
 }
 
 @test "the container's mounts do not appear on the host" {
