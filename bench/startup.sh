@@ -1,5 +1,9 @@
 #!/usr/bin/env bash
-# bench/startup.sh [--record] [--runs N] [--warmup N] [XRUN]
+# bench/startup.sh [--record] [--confined] [--runs N] [--warmup N] [XRUN]
+#
+#   --confined  the same no-op container confined as Docker would run it: the Docker-like default
+#               seccomp profile (src/runtime/profiles/default-seccomp.json) plus a memory limit
+#               (256 MiB) and a pids limit (1024) in linux.resources (issue 3's bench).
 #
 # Times the start of a no-op container (/bin/true, no terminal) with xrun, crun and runc, all from
 # the same busybox bundle, with hyperfine; measures the peak RSS of one run of each with GNU time,
@@ -33,6 +37,7 @@ CGROUP_PARENT="xrun-bench"
 CGROUP_PATH=/$CGROUP_PARENT/noop
 
 record=0
+confined=0
 runs=50
 warmup=5
 xrun=build/xrun
@@ -43,6 +48,7 @@ usage() {
 while (($#)); do
 	case $1 in
 	--record) record=1 ;;
+	--confined) confined=1 ;;
 	--runs) runs=${2:?}; shift ;;
 	--warmup) warmup=${2:?}; shift ;;
 	-h | --help) usage ;;
@@ -178,6 +184,14 @@ jq --arg cg "$CGROUP_PATH" \
 	'.process.args = ["/bin/true"] | .process.terminal = false | .linux.cgroupsPath = $cg' \
 	"$bundle/config.json" >"$bundle/config.json.new"
 mv -- "$bundle/config.json.new" "$bundle/config.json"
+what="No-op container start"
+if ((confined)); then
+	jq --slurpfile sc src/runtime/profiles/default-seccomp.json \
+		'.linux.seccomp = $sc[0] | .linux.resources = {"memory": {"limit": 268435456}, "pids": {"limit": 1024}}' \
+		"$bundle/config.json" >"$bundle/config.json.new"
+	mv -- "$bundle/config.json.new" "$bundle/config.json"
+	what="Confined no-op container start (Docker-like seccomp profile, memory 256 MiB, pids 1024)"
+fi
 
 # ---- the runtimes -------------------------------------------------------------------------------
 if [[ ! -x "$xrun" ]]; then
@@ -248,7 +262,7 @@ xrun_version=""
 [[ " ${names[*]} " == *" xrun "* ]] && xrun_version="$("$xrun" --version 2>/dev/null | head -n1), "
 machine="$(uname -sr), $(nproc) CPUs ($(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)), $xrun_version$(hyperfine --version), $(crun --version | head -n1), $(runc --version | head -n1)"
 echo
-echo "No-op container start (\`/bin/true\`, busybox bundle, cgroupsPath $CGROUP_PATH), $runs runs after $warmup warm-up, $when"
+echo "$what (\`/bin/true\`, busybox bundle, cgroupsPath $CGROUP_PATH), $runs runs after $warmup warm-up, $when"
 echo
 cat "$table"
 for note in "${notes[@]}"; do echo "- $note"; done
@@ -258,7 +272,9 @@ if ((record)); then
 		echo
 		echo "## $when"
 		echo
-		echo "\`bench/startup.sh --record --runs $runs --warmup $warmup ${xrun#"$REPO"/}\` on $machine."
+		echo "$what."
+		echo
+		echo "\`bench/startup.sh --record $( ((confined)) && echo "--confined ")--runs $runs --warmup $warmup ${xrun#"$REPO"/}\` on $machine."
 		echo "Timed: \`[nscg] RUNTIME --root STATE run --bundle BUNDLE noop-\$\$\`."
 		echo
 		cat "$table"
