@@ -32,6 +32,7 @@
 #include "idmap.h"
 #include "process.h"
 #include "rootfs.h"
+#include "seccomp.h"
 #include "state.h"
 #include "sync.h"
 #include "terminal.h"
@@ -53,6 +54,8 @@ struct create_ctx {
   int clone_flags;           /* new namespaces made by clone (fast path) */
   struct container_state st;
   struct cgroup *cg;
+  struct seccomp_program *seccomp; /* compiled before the fork, NULL when none */
+  int seccomp_listener;            /* connected listenerPath, or -1 */
 };
 
 static bool ns_new(const struct oci_config *c, enum ns_type t) {
@@ -163,6 +166,17 @@ static int child_terminal_setup(struct create_ctx *cx, struct rootfs_ctx *rc, in
   return rootfs_bind_console(cx->config, *slave, err);
 }
 
+static int load_seccomp(struct create_ctx *cx, bool nnp, struct xerr *err) {
+  if (cx->seccomp == NULL)
+    return 0;
+  cleanup_free char *state = NULL;
+  if (cx->seccomp_listener >= 0)
+    state = state_json_text(cx, host_pid());
+  int ret = seccomp_program_load(cx->seccomp, nnp, cx->seccomp_listener, state, err);
+  cx->seccomp_listener = -1; /* consumed */
+  return ret < 0 ? xerr_wrap(err, "linux.seccomp") : 0;
+}
+
 static int child_setup(struct create_ctx *cx, struct xerr *err) {
   const struct oci_config *c = cx->config;
   /* Devices and directories get exactly the modes the config gives. */
@@ -207,7 +221,15 @@ static int child_setup(struct create_ctx *cx, struct xerr *err) {
   }
   if (c->has_personality && personality(c->personality) < 0)
     return xerr_make(err, errno, "linux.personality");
-  if (process_apply_limits(p, err) < 0 || process_apply_identity(p, err) < 0)
+  if (process_apply_limits(p, err) < 0)
+    return -1;
+  /* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, so it goes
+   * before the capabilities are dropped; with it, as late as possible. */
+  if (!p->no_new_privileges && load_seccomp(cx, false, err) < 0)
+    return -1;
+  if (process_apply_identity(p, err) < 0)
+    return -1;
+  if (p->no_new_privileges && load_seccomp(cx, true, err) < 0)
     return -1;
   char exe[PATH_MAX];
   if (process_find_executable(p, exe, sizeof exe, err) < 0)
@@ -310,8 +332,11 @@ static int make_state_dir(struct create_ctx *cx, struct xerr *err) {
   if (mkdir_p(o->root, 0711, err) < 0)
     return -1;
   if (mkdir(cx->state_dir, 0711) < 0) {
-    if (errno == EEXIST)
-      return xerr_make(err, EEXIST, "container with id %s already exists", o->id);
+    if (errno == EEXIST) {
+      xerr_make(err, 0, "container with id %s already exists", o->id);
+      err->errnum = EEXIST;
+      return -1;
+    }
     return xerr_make(err, errno, "create state directory %s", cx->state_dir);
   }
   return 0;
@@ -501,7 +526,8 @@ fail:
 
 int xrun_create(const struct xrun_create_opts *o, pid_t *pid, struct xerr *err) {
   struct create_ctx cx = {.o = o, .sync_parent = -1, .sync_child = -1, .fifo_fd = -1,
-                          .console_fd = o->console_fd, .fast_path = true};
+                          .console_fd = o->console_fd, .fast_path = true,
+                          .seccomp_listener = -1};
   if (container_id_validate(o->id, err) < 0)
     return -1;
   if (oci_config_load(o->bundle, &cx.config, err) < 0)
@@ -509,7 +535,12 @@ int xrun_create(const struct xrun_create_opts *o, pid_t *pid, struct xerr *err) 
   int ret = -1;
   for (int t = 0; t < NS_COUNT; t++)
     cx.ns_fds[t] = -1;
-  if (check_config(cx.config, o, err) < 0 || open_joined_namespaces(&cx, err) < 0)
+  if (check_config(cx.config, o, err) < 0 || open_joined_namespaces(&cx, err) < 0 ||
+      seccomp_prepare(cx.config->seccomp, &cx.seccomp, err) < 0)
+    goto out;
+  xerr_clear(err);
+  cx.seccomp_listener = seccomp_listener_connect(cx.seccomp, err);
+  if (cx.seccomp_listener < 0 && err->msg[0])
     goto out;
   if (cx.config->namespaces[NS_TIME].present)
     cx.fast_path = false;
@@ -526,6 +557,9 @@ out:
   if (cx.console_fd >= 0 && cx.console_fd != o->console_fd)
     close(cx.console_fd);
   cgroup_free(cx.cg);
+  seccomp_program_free(cx.seccomp);
+  if (cx.seccomp_listener >= 0)
+    close(cx.seccomp_listener);
   oci_config_free(cx.config);
   if (ret < 0)
     xerr_wrap(err, "create container %s", o->id);

@@ -24,6 +24,7 @@
 #include "common/jsonutil.h"
 #include "common/xerr.h"
 #include "process.h"
+#include "seccomp.h"
 #include "state.h"
 #include "sync.h"
 #include "terminal.h"
@@ -58,6 +59,7 @@ struct exec_ctx {
   int ns_fds[NS_COUNT];
   int sync_parent, sync_child;
   int console_fd;
+  struct seccomp_program *seccomp; /* the container's profile, compiled */
 };
 
 /* Open the init's namespaces that differ from ours. */
@@ -115,8 +117,13 @@ static void exec_process_child(struct exec_ctx *ex) {
     close(slave);
   }
   char exe[PATH_MAX];
-  if (process_apply_limits(p, &err) < 0 || process_apply_identity(p, &err) < 0 ||
-      process_find_executable(p, exe, sizeof exe, &err) < 0)
+  /* The container's seccomp profile applies to exec'd processes too, in
+   * the same order as for the init (see create.c). */
+  if (process_apply_limits(p, &err) < 0 ||
+      (!p->no_new_privileges && seccomp_program_load(ex->seccomp, false, -1, NULL, &err) < 0) ||
+      process_apply_identity(p, &err) < 0 ||
+      process_find_executable(p, exe, sizeof exe, &err) < 0 ||
+      (p->no_new_privileges && seccomp_program_load(ex->seccomp, true, -1, NULL, &err) < 0))
     exec_fail(ex, &err);
   reset_signals_for_exec();
   process_exec(p, exe, ex->o->preserve_fds, &err);
@@ -143,6 +150,20 @@ static void exec_join_child(struct exec_ctx *ex) {
     _exit(0);
   }
   exec_process_child(ex);
+}
+
+static int prepare_seccomp(const struct xrun_exec_opts *o, struct exec_ctx *ex,
+                           struct xerr *err) {
+  char path[PATH_MAX];
+  cleanup_free char *text = NULL;
+  snprintf(path, sizeof path, "%s/%s/config.json", o->root, o->id);
+  if (read_file_at(AT_FDCWD, path, &text, NULL, err) < 0)
+    return -1;
+  json_t *config = json_loads(text, 0, NULL);
+  json_t *seccomp = json_member(json_member(config, "linux"), "seccomp");
+  int ret = seccomp_prepare(seccomp, &ex->seccomp, err);
+  json_decref(config);
+  return ret;
 }
 
 static int write_pid_file(const char *path, pid_t pid, struct xerr *err) {
@@ -220,7 +241,7 @@ int xrun_exec(const struct xrun_exec_opts *o, int *exit_code, struct xerr *err) 
     }
   }
   if ((st->cgroup_path && *st->cgroup_path && cgroup_open(st->cgroup_path, &cg, err) < 0) ||
-      open_namespaces(&ex, err) < 0)
+      open_namespaces(&ex, err) < 0 || prepare_seccomp(o, &ex, err) < 0)
     goto out;
   pid = spawn(&ex, cg, err);
   if (pid < 0)
@@ -241,6 +262,7 @@ int xrun_exec(const struct xrun_exec_opts *o, int *exit_code, struct xerr *err) 
   }
   ret = foreground_wait(pid, master, exit_code, err);
 out:
+  seccomp_program_free(ex.seccomp);
   close_namespaces(&ex);
   if (ex.console_fd >= 0)
     close(ex.console_fd);
