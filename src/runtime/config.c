@@ -510,7 +510,38 @@ static int parse_linux(struct oci_config *c, struct xerr *err) {
   return 0;
 }
 
+/* Only sysctls of a namespace the container has its own of may be set:
+ * anything else would change the host. */
+static int check_sysctl(const struct oci_config *c, const char *key, struct xerr *err) {
+  static const char *const ipc[] = {"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",
+                                    "kernel.sem", "kernel.shmall", "kernel.shmmax",
+                                    "kernel.shmmni", "kernel.shm_rmid_forced"};
+  bool new_ipc = c->namespaces[NS_IPC].present;
+  bool new_net = c->namespaces[NS_NET].present;
+  bool new_uts = c->namespaces[NS_UTS].present;
+  for (size_t i = 0; i < sizeof ipc / sizeof ipc[0]; i++)
+    if (strcmp(key, ipc[i]) == 0)
+      return new_ipc ? 0
+                     : xerr_make(err, EINVAL, "linux.sysctl.%s: needs a new ipc namespace", key);
+  if (strncmp(key, "fs.mqueue.", 10) == 0)
+    return new_ipc ? 0
+                   : xerr_make(err, EINVAL, "linux.sysctl.%s: needs a new ipc namespace", key);
+  if (strncmp(key, "net.", 4) == 0)
+    return new_net ? 0
+                   : xerr_make(err, EINVAL, "linux.sysctl.%s: needs a new network namespace", key);
+  if (strcmp(key, "kernel.hostname") == 0 || strcmp(key, "kernel.domainname") == 0)
+    return new_uts ? 0
+                   : xerr_make(err, EINVAL, "linux.sysctl.%s: needs a new uts namespace", key);
+  return xerr_make(err, EINVAL,
+                   "linux.sysctl.%s: not in a namespace of the container; setting it would "
+                   "change the host",
+                   key);
+}
+
 static int check_consistency(struct oci_config *c, struct xerr *err) {
+  for (size_t i = 0; i < c->n_sysctls; i++)
+    if (check_sysctl(c, c->sysctls[i].key, err) < 0)
+      return -1;
   if ((c->hostname && *c->hostname) && !c->namespaces[NS_UTS].present)
     return xerr_make(err, EINVAL, "hostname: setting it requires a new uts namespace");
   if ((c->domainname && *c->domainname) && !c->namespaces[NS_UTS].present)
