@@ -301,6 +301,27 @@ static void close_joined_namespaces(struct create_ctx *cx) {
       close(cx->ns_fds[t]);
 }
 
+/* Devices the config makes are usable in the container: allow them in
+ * the device cgroup after the configured rules, as runc does. */
+static int allow_config_devices(struct oci_config *c, struct xerr *err) {
+  if (c->n_devices == 0 || c->resources == NULL)
+    return 0;
+  json_t *rules = json_object_get(c->resources, "devices");
+  if (!json_is_array(rules))
+    return 0; /* no device rules: the cgroup's devices are not restricted */
+  for (size_t i = 0; i < c->n_devices; i++) {
+    const struct oci_device *d = &c->devices[i];
+    char type[2] = {d->type == 'u' ? 'c' : d->type, '\0'};
+    if (d->type == 'p')
+      continue; /* FIFOs are not device-cgroup business */
+    json_t *rule = json_pack("{s:b, s:s, s:I, s:I, s:s}", "allow", 1, "type", type, "major",
+                             (json_int_t)d->major, "minor", (json_int_t)d->minor, "access", "rwm");
+    if (rule == NULL || json_array_append_new(rules, rule) < 0)
+      return xerr_make(err, ENOMEM, "linux.devices");
+  }
+  return 0;
+}
+
 static int check_config(const struct oci_config *c, const struct xrun_create_opts *o,
                         struct xerr *err) {
   struct stat st;
@@ -535,7 +556,8 @@ int xrun_create(const struct xrun_create_opts *o, pid_t *pid, struct xerr *err) 
   int ret = -1;
   for (int t = 0; t < NS_COUNT; t++)
     cx.ns_fds[t] = -1;
-  if (check_config(cx.config, o, err) < 0 || open_joined_namespaces(&cx, err) < 0 ||
+  if (check_config(cx.config, o, err) < 0 || allow_config_devices(cx.config, err) < 0 ||
+      open_joined_namespaces(&cx, err) < 0 ||
       seccomp_prepare(cx.config->seccomp, &cx.seccomp, err) < 0)
     goto out;
   xerr_clear(err);
