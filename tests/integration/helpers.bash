@@ -32,14 +32,21 @@ xrun_setup() {
 	[ -x "$XRUN" ] || { echo "XRUN=$XRUN is not executable" >&2; return 1; }
 	[ -f "$XRUN_TEST_BUNDLE/config.json" ] && [ -d "$XRUN_TEST_BUNDLE/rootfs" ] ||
 		{ echo "XRUN_TEST_BUNDLE=$XRUN_TEST_BUNDLE is not a bundle" >&2; return 1; }
-	TESTDIR=$(mktemp -d "${TMPDIR:-/tmp}/xrun-it.XXXXXX")
+	# mkdir fails if the name exists: a fresh directory, 0755 so that a user
+	# namespace can reach the rootfs. (Fewer processes than mktemp + chmod:
+	# every fork counts in a suite of a few hundred tests.)
+	local i
+	for i in 1 2 3 4 5; do
+		TESTDIR=${TMPDIR:-/tmp}/xrun-it.$$.$RANDOM$RANDOM
+		mkdir -m 0755 "$TESTDIR" "$TESTDIR/bundle" "$TESTDIR/state" 2>/dev/null && break
+		TESTDIR=
+	done
+	[ -n "$TESTDIR" ] || { echo "cannot make a test directory in ${TMPDIR:-/tmp}" >&2; return 1; }
 	BUNDLE=$TESTDIR/bundle
 	ROOTFS=$BUNDLE/rootfs
 	ROOT=$TESTDIR/state
 	: >"$TESTDIR/.ids"
 	: >"$TESTDIR/.pids"
-	chmod 0755 "$TESTDIR"
-	mkdir "$BUNDLE" "$ROOT"
 	cp -a "$XRUN_TEST_BUNDLE/rootfs" "$XRUN_TEST_BUNDLE/config.json" "$BUNDLE/"
 	[ -d "$ROOTFS/tmp" ] || mkdir -m 1777 "$ROOTFS/tmp"
 	# A writable, non-terminal container with a cgroup of its own is the
@@ -57,7 +64,8 @@ xrun_teardown() {
 	# Background helpers first (receivers, foreground runs), by PID.
 	[ ${#pids[@]} -eq 0 ] || kill -KILL "${pids[@]}" 2>/dev/null || true
 	# Thaw our cgroups so that a paused container can be killed.
-	for d in $(_cgroup_dirs_of "${ids[@]}"); do
+	_cgroup_dirs_of "${ids[@]}"
+	for d in "${CGROUP_DIRS[@]}"; do
 		[ ! -f "$d/freezer.state" ] || echo THAWED >"$d/freezer.state" 2>/dev/null || true
 		[ ! -f "$d/cgroup.freeze" ] || echo 0 >"$d/cgroup.freeze" 2>/dev/null || true
 	done
@@ -73,33 +81,36 @@ xrun_teardown() {
 		kill -KILL $pid 2>/dev/null || true
 		sleep 0.1
 	done
-	for d in $(_cgroup_dirs_of "${ids[@]}"); do
+	_cgroup_dirs_of "${ids[@]}"
+	for d in "${CGROUP_DIRS[@]}"; do
 		find "$d" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null || true
 		rmdir "$d" 2>/dev/null || { sleep 0.2; rmdir "$d" 2>/dev/null; } || true
 	done
 	rmdir "$CGROUP_MNT"/*/"$CGROUP_PARENT" 2>/dev/null || true
 	# Unmount everything under TESTDIR, deepest first; lazily if busy.
-	for i in 1 2 3; do
-		mounts=$(mounts_under "$TESTDIR" | sort -r)
+	for i in 1 2 3 4; do
+		mounts=$(mounts_under "$TESTDIR")
 		[ -n "$mounts" ] || break
-		for d in $mounts; do
+		if [ "$i" -eq 4 ]; then
+			echo "teardown: mounts left under $TESTDIR, not removing it:" >&2
+			echo "$mounts" >&2
+			return 1
+		fi
+		for d in $(sort -r <<<"$mounts"); do
 			umount "$d" 2>/dev/null || umount -l "$d" 2>/dev/null || true
 		done
 	done
-	if [ -n "$(mounts_under "$TESTDIR")" ]; then
-		echo "teardown: mounts left under $TESTDIR, not removing it:" >&2
-		mounts_under "$TESTDIR" >&2
-		return 1
-	fi
 	rm -rf --one-file-system "$TESTDIR"
 }
 
-# _cgroup_dirs_of ID...: the cgroup directories (any hierarchy) of the IDs.
+# _cgroup_dirs_of ID...: set CGROUP_DIRS to the cgroup directories (any
+# hierarchy) of the IDs that exist.
 _cgroup_dirs_of() {
 	local id d
+	CGROUP_DIRS=()
 	for id in "$@"; do
 		for d in "$CGROUP_MNT"/*/"$CGROUP_PARENT/$id"; do
-			[ ! -d "$d" ] || echo "$d"
+			[ ! -d "$d" ] || CGROUP_DIRS+=("$d")
 		done
 	done
 }
@@ -107,16 +118,26 @@ _cgroup_dirs_of() {
 # _leftover_pids ID...: processes (other than this shell) in the cgroups of
 # the IDs, or whose root directory is the test's rootfs.
 _leftover_pids() {
-	local re
-	re=$(IFS='|'; echo "$*")
-	{
-		[ -z "$re" ] || grep -lE ":/$CGROUP_PARENT/($re)\$" /proc/[0-9]*/cgroup 2>/dev/null
-		find -L /proc/[0-9]*/root -maxdepth 0 -samefile "$ROOTFS" 2>/dev/null
-	} | awk -F/ -v me="$$" '$3 != me && !seen[$3]++ {
+	local d p st procs all=() seen=" $$ "
+	# In our cgroups (a cgroup that is gone holds no process) ...
+	_cgroup_dirs_of "$@"
+	for d in "${CGROUP_DIRS[@]}"; do
+		mapfile -t procs <"$d/cgroup.procs" 2>/dev/null || continue
+		all+=("${procs[@]}")
+	done
+	# ... or rooted in our rootfs.
+	for p in $(find -L /proc/[0-9]*/root -maxdepth 0 -samefile "$ROOTFS" 2>/dev/null); do
+		p=${p#/proc/}
+		all+=("${p%/root}")
+	done
+	for p in "${all[@]}"; do
+		[[ $seen != *" $p "* ]] || continue
+		seen+="$p "
 		# skip zombies: they hold nothing and only pid 1 can reap them
-		st = ""; getline st < ("/proc/" $3 "/stat"); sub(/.*\) /, "", st)
-		if (st != "" && substr(st, 1, 1) != "Z") print $3
-	}'
+		read -r st <"/proc/$p/stat" 2>/dev/null || continue
+		st=${st##*) }
+		[ "${st:0:1}" = Z ] || echo "$p"
+	done
 }
 
 # mounts_under DIR: mount points at or below DIR in this mount namespace.
@@ -183,16 +204,16 @@ _xr_io() {
 
 _xr_collect() {
 	local pfx=$1
-	output=$(cat "$pfx.out")
-	stderr=$(cat "$pfx.err")
+	output=$(<"$pfx.out")
+	stderr=$(<"$pfx.err")
 	lines=()
 	err_lines=()
 	[ -z "$output" ] || mapfile -t lines <<<"$output"
 	[ -z "$stderr" ] || mapfile -t err_lines <<<"$stderr"
 	{
 		echo "# xrun $2 -> status $status"
-		[ -z "$output" ] || sed 's/^/#   out: /' <<<"$output"
-		[ -z "$stderr" ] || sed 's/^/#   err: /' <<<"$stderr"
+		[ ${#lines[@]} -eq 0 ] || printf '#   out: %s\n' "${lines[@]}"
+		[ ${#err_lines[@]} -eq 0 ] || printf '#   err: %s\n' "${err_lines[@]}"
 	} >&2
 }
 
@@ -312,8 +333,8 @@ assert_one_error_line() {
 assert_nothing_left() {
 	local id=$1 m left
 	[ ! -e "$ROOT/$id" ] || fail "state left behind: $ROOT/$id"
-	left=$(_cgroup_dirs_of "$id")
-	[ -z "$left" ] || fail "cgroup left behind: $left"
+	_cgroup_dirs_of "$id"
+	[ ${#CGROUP_DIRS[@]} -eq 0 ] || fail "cgroup left behind: ${CGROUP_DIRS[*]}"
 	for m in $(mounts_under "$TESTDIR"); do
 		[[ " ${KEEP_MOUNTS:-} " == *" $m "* ]] || fail "mount left behind: $m"
 	done
@@ -345,8 +366,11 @@ xrun_only() {
 # host_ns TYPE: the host's namespace link (as readlink prints it).
 host_ns() { readlink "/proc/self/ns/$1"; }
 
-# cgroup_dirs ID: the cgroup directories that exist for container ID.
-cgroup_dirs() { _cgroup_dirs_of "$1"; }
+# cgroup_dirs ID: print the cgroup directories that exist for container ID.
+cgroup_dirs() {
+	_cgroup_dirs_of "$1"
+	[ ${#CGROUP_DIRS[@]} -eq 0 ] || printf '%s\n' "${CGROUP_DIRS[@]}"
+}
 
 # bg CMD...: run CMD in the background (fd 3 closed, so bats does not wait
 # for it), remember its PID for teardown, and set BG_PID.
@@ -392,4 +416,13 @@ has_children() {
 	local c
 	c=($(children "$1"))
 	[ ${#c[@]} -ge "$2" ]
+}
+
+# install_xhelper: copy the static test helper (tests/helper/xhelper.c, built
+# by make next to the runtime, or $XHELPER) into the rootfs as /xhelper.
+install_xhelper() {
+	local h=${XHELPER:-$(dirname "$XRUN")/xhelper}
+	[ -x "$h" ] || h=$HELPERS_DIR/../../build/xhelper
+	[ -x "$h" ] || fail "no xhelper next to $XRUN nor in build/ (make builds it)"
+	cp "$h" "$ROOTFS/xhelper"
 }

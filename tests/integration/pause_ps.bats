@@ -77,7 +77,7 @@ frozen_by_cgroup() {
 	assert_gone "$CTR"
 }
 
-@test "exec into a paused container fails, or waits for resume" {
+@test "exec into a paused container fails; after resume it works" {
 	start_sleeper
 	xr pause "$CTR"
 	assert_success

@@ -64,7 +64,8 @@ load helpers
 	# (here by exec'ing /proc/self/exe, which names the runtime's process at
 	# execve time) must not be able to write the runtime binary, now or after
 	# the runtime exits. Its stdout is a full pipe, so the image blocks on its
-	# first write and cannot slip away.
+	# first write (of --version) and cannot slip away. (The runtime's own
+	# errors go to stderr, a file, so a refusal does not block.)
 	sum=$(sha256sum <"$XRUN")
 	update_config '.process.capabilities |= with_entries(.value += ["CAP_SYS_PTRACE"])'
 	start_sleeper
@@ -73,7 +74,8 @@ load helpers
 	head -c 65536 /dev/zero >&8
 	status=0
 	timeout -k 5 20 "$XRUN" --root "$ROOT" exec -d --pid-file "$TESTDIR/evil.pid" "$CTR" \
-		/proc/self/exe --version >&8 2>&8 </dev/null 3>&- || status=$?
+		/proc/self/exe --version >&8 2>"$TESTDIR/evil.err" </dev/null 3>&- || status=$?
+	echo "exec /proc/self/exe: status $status: $(cat "$TESTDIR/evil.err")" >&2
 	evil=$(cat "$TESTDIR/evil.pid" 2>/dev/null) || evil=
 	# A holder in the container opens every non-busybox image it can see,
 	# waits until that process is gone, then tries to reopen it for writing.
