@@ -166,12 +166,11 @@ static int child_terminal_setup(struct create_ctx *cx, struct rootfs_ctx *rc, in
   return rootfs_bind_console(cx->config, *slave, err);
 }
 
-static int load_seccomp(struct create_ctx *cx, bool nnp, struct xerr *err) {
+/* state: the container state for a seccomp agent, made before pivot_root
+ * while host_pid() can still see the host pid. */
+static int load_seccomp(struct create_ctx *cx, bool nnp, const char *state, struct xerr *err) {
   if (cx->seccomp == NULL)
     return 0;
-  cleanup_free char *state = NULL;
-  if (cx->seccomp_listener >= 0)
-    state = state_json_text(cx, host_pid());
   int ret = seccomp_program_load(cx->seccomp, nnp, cx->seccomp_listener, state, err);
   cx->seccomp_listener = -1; /* consumed */
   return ret < 0 ? xerr_wrap(err, "linux.seccomp") : 0;
@@ -197,7 +196,8 @@ static int child_setup(struct create_ctx *cx, struct xerr *err) {
       return -1;
   }
   cleanup_free char *state_text = NULL;
-  if (c->hooks[HOOK_CREATE_CONTAINER].n || c->hooks[HOOK_START_CONTAINER].n)
+  if (c->hooks[HOOK_CREATE_CONTAINER].n || c->hooks[HOOK_START_CONTAINER].n ||
+      cx->seccomp_listener >= 0)
     state_text = state_json_text(cx, host_pid());
   if (c->hooks[HOOK_CREATE_CONTAINER].n &&
       hooks_run(&c->hooks[HOOK_CREATE_CONTAINER], HOOK_CREATE_CONTAINER, state_text, err) < 0)
@@ -225,11 +225,11 @@ static int child_setup(struct create_ctx *cx, struct xerr *err) {
     return -1;
   /* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, so it goes
    * before the capabilities are dropped; with it, as late as possible. */
-  if (!p->no_new_privileges && load_seccomp(cx, false, err) < 0)
+  if (!p->no_new_privileges && load_seccomp(cx, false, state_text, err) < 0)
     return -1;
   if (process_apply_identity(p, err) < 0)
     return -1;
-  if (p->no_new_privileges && load_seccomp(cx, true, err) < 0)
+  if (p->no_new_privileges && load_seccomp(cx, true, state_text, err) < 0)
     return -1;
   char exe[PATH_MAX];
   if (process_find_executable(p, exe, sizeof exe, err) < 0)
@@ -461,12 +461,6 @@ static int drive_child(struct create_ctx *cx, pid_t child, struct xerr *err) {
   }
 }
 
-static int write_pid_file(const char *path, pid_t pid, struct xerr *err) {
-  char buf[16];
-  int n = snprintf(buf, sizeof buf, "%d", pid);
-  return write_file_atomic(path, buf, (size_t)n, 0644, err);
-}
-
 static void destroy_partial(struct create_ctx *cx, pid_t child) {
   if (child > 0) {
     kill(child, SIGKILL);
@@ -536,7 +530,7 @@ static int create_container(struct create_ctx *cx, pid_t *pid_out, struct xerr *
   cx->st.start_time = proc_start_time(cx->st.pid);
   if (state_save(o->root, &cx->st, err) < 0)
     goto fail;
-  if (o->pid_file && write_pid_file(o->pid_file, cx->st.pid, err) < 0)
+  if (o->pid_file && pid_file_write(o->pid_file, cx->st.pid, err) < 0)
     goto fail;
   *pid_out = cx->st.pid;
   return 0;

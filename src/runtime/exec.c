@@ -60,6 +60,7 @@ struct exec_ctx {
   int sync_parent, sync_child;
   int console_fd;
   struct seccomp_program *seccomp; /* the container's profile, compiled */
+  int seccomp_listener;            /* connected listenerPath, or -1 */
 };
 
 /* Open the init's namespaces that differ from ours. */
@@ -117,13 +118,25 @@ static void exec_process_child(struct exec_ctx *ex) {
     close(slave);
   }
   char exe[PATH_MAX];
+  /* For a seccomp agent: the container's state (its "pid" is the init's;
+   * the exec'd process cannot see its own host pid here). */
+  char *state = NULL;
+  if (ex->seccomp_listener >= 0) {
+    json_t *j = state_to_json(ex->st, STATUS_RUNNING);
+    state = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+  }
   /* The container's seccomp profile applies to exec'd processes too, in
-   * the same order as for the init (see create.c). */
+   * the same order as for the init (see create.c).  The listener fd is
+   * consumed by the first load call that runs. */
   if (process_apply_limits(p, &err) < 0 ||
-      (!p->no_new_privileges && seccomp_program_load(ex->seccomp, false, -1, NULL, &err) < 0) ||
+      (!p->no_new_privileges &&
+       seccomp_program_load(ex->seccomp, false, take_fd(&ex->seccomp_listener), state, &err) <
+           0) ||
       process_apply_identity(p, &err) < 0 ||
       process_find_executable(p, exe, sizeof exe, &err) < 0 ||
-      (p->no_new_privileges && seccomp_program_load(ex->seccomp, true, -1, NULL, &err) < 0))
+      (p->no_new_privileges &&
+       seccomp_program_load(ex->seccomp, true, take_fd(&ex->seccomp_listener), state, &err) < 0))
     exec_fail(ex, &err);
   reset_signals_for_exec();
   process_exec(p, exe, ex->o->preserve_fds, &err);
@@ -164,12 +177,6 @@ static int prepare_seccomp(const struct xrun_exec_opts *o, struct exec_ctx *ex,
   int ret = seccomp_prepare(seccomp, &ex->seccomp, err);
   json_decref(config);
   return ret;
-}
-
-static int write_pid_file(const char *path, pid_t pid, struct xerr *err) {
-  char buf[16];
-  int n = snprintf(buf, sizeof buf, "%d", pid);
-  return write_file_atomic(path, buf, (size_t)n, 0644, err);
 }
 
 /* Returns the pid of the process, after its execve succeeded. */
@@ -215,7 +222,8 @@ int xrun_exec(const struct xrun_exec_opts *o, int *exit_code, struct xerr *err) 
     return xerr_make(err, 0, "cannot exec in a %s container", status_name(s));
   if (o->process->caps.present && caps_validate(&o->process->caps, err) < 0)
     return -1;
-  struct exec_ctx ex = {.o = o, .st = st, .sync_parent = -1, .sync_child = -1, .console_fd = -1};
+  struct exec_ctx ex = {.o = o, .st = st, .sync_parent = -1, .sync_child = -1, .console_fd = -1,
+                        .seccomp_listener = -1};
   int sv[2] = {-1, -1};
   cleanup_cgroup struct cgroup *cg = NULL;
   int ret = -1;
@@ -243,10 +251,16 @@ int xrun_exec(const struct xrun_exec_opts *o, int *exit_code, struct xerr *err) 
   if ((st->cgroup_path && *st->cgroup_path && cgroup_open(st->cgroup_path, &cg, err) < 0) ||
       open_namespaces(&ex, err) < 0 || prepare_seccomp(o, &ex, err) < 0)
     goto out;
+  if (seccomp_program_has_listener(ex.seccomp) &&
+      (ex.seccomp_listener = seccomp_listener_connect(ex.seccomp, err)) < 0)
+    goto out;
   pid = spawn(&ex, cg, err);
+  /* The process has its copy: ours would keep the agent waiting for EOF. */
+  if (ex.seccomp_listener >= 0)
+    close(take_fd(&ex.seccomp_listener));
   if (pid < 0)
     goto out;
-  if (o->pid_file && write_pid_file(o->pid_file, pid, err) < 0)
+  if (o->pid_file && pid_file_write(o->pid_file, pid, err) < 0)
     goto out;
   ret = 0;
   if (o->detach)
@@ -263,6 +277,8 @@ int xrun_exec(const struct xrun_exec_opts *o, int *exit_code, struct xerr *err) 
   ret = foreground_wait(pid, master, exit_code, err);
 out:
   seccomp_program_free(ex.seccomp);
+  if (ex.seccomp_listener >= 0)
+    close(ex.seccomp_listener);
   close_namespaces(&ex);
   if (ex.console_fd >= 0)
     close(ex.console_fd);

@@ -62,6 +62,12 @@ void rfc3339_now(char *buf, size_t len) {
   snprintf(buf + n, len - n, ".%09ldZ", ts.tv_nsec);
 }
 
+int pid_file_write(const char *path, pid_t pid, struct xerr *err) {
+  char buf[16];
+  int n = snprintf(buf, sizeof buf, "%d", pid);
+  return write_file_atomic(path, buf, (size_t)n, 0644, err);
+}
+
 uint64_t proc_start_time(pid_t pid) {
   char path[64], buf[1024];
   snprintf(path, sizeof path, "/proc/%d/stat", pid);
