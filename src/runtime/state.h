@@ -23,9 +23,7 @@ struct container_state {
   char *cgroup_path;
   char *created;        /* RFC 3339 */
   pid_t pid;
-  uint64_t start_time;  /* --pid-file: the pid as text, written atomically (runc's format). */
-int pid_file_write(const char *path, pid_t pid, struct xerr *err);
-/* field 22 of /proc/PID/stat, to tell a reused pid */
+  uint64_t start_time;  /* field 22 of /proc/PID/stat, to tell a reused pid */
   uid_t owner;
   json_t *annotations;  /* owned, may be NULL */
   bool has_user_ns;     /* exec must join it first */
@@ -51,6 +49,8 @@ bool state_process_alive(const struct container_state *st);
 /* The spec's state JSON (ociVersion, id, status, pid, bundle, annotations,
  * plus runc's rootfs, created, owner). */
 json_t *state_to_json(const struct container_state *st, enum container_status status);
+/* --pid-file: the pid as text, written atomically (runc's format). */
+int pid_file_write(const char *path, pid_t pid, struct xerr *err);
 /* --pid-file: the pid as text, written atomically (runc's format). */
 int pid_file_write(const char *path, pid_t pid, struct xerr *err);
 /* field 22 of /proc/PID/stat; 0 when the process is gone. */
