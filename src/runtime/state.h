@@ -51,8 +51,6 @@ bool state_process_alive(const struct container_state *st);
 json_t *state_to_json(const struct container_state *st, enum container_status status);
 /* --pid-file: the pid as text, written atomically (runc's format). */
 int pid_file_write(const char *path, pid_t pid, struct xerr *err);
-/* --pid-file: the pid as text, written atomically (runc's format). */
-int pid_file_write(const char *path, pid_t pid, struct xerr *err);
 /* field 22 of /proc/PID/stat; 0 when the process is gone. */
 uint64_t proc_start_time(pid_t pid);
 /* Now, as RFC 3339 with nanoseconds in UTC. */
