@@ -46,6 +46,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libxrun.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDSAN) -o $@ $< $(BUILD)/libxrun.a $(LDLIBS_XRUN) -lcmocka
 
+# The static helper the integration tests copy into a container's rootfs.
+all: $(BUILD)/xhelper
+$(BUILD)/xhelper: tests/helper/xhelper.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c17 -D_GNU_SOURCE -static -O2 $(WARN) -o $@ $<
+
 # The busybox OCI bundle made from Debian's busybox-static (see scripts/).
 bundle: $(BUILD)/busybox-bundle/config.json
 $(BUILD)/busybox-bundle/config.json: scripts/make-busybox-bundle.sh
