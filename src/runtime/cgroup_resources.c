@@ -262,6 +262,10 @@ static int parse_pids(json_t *p, struct cgroup_resources *r, struct xerr *err) {
   if (json_get_int64(p, "limit", WHERE ".pids", false, &r->pids_limit, &r->has_pids_limit,
                      err) < 0)
     return -1;
+  /* 0 means unset and -1 unlimited, as in runc; anything below is a mistake. */
+  if (r->has_pids_limit && r->pids_limit < -1)
+    return xerr_make(err, EINVAL, WHERE ".pids.limit: %lld is invalid (use -1 for unlimited)",
+                     (long long)r->pids_limit);
   r->has_pids_limit &= r->pids_limit != 0;
   return 0;
 }

@@ -253,12 +253,15 @@ static int child_setup(struct create_ctx *cx, struct xerr *err) {
 
 static void child_main(struct create_ctx *cx) {
   struct xerr err = {0};
-  /* Nothing in the container may open our /proc/PID/exe (the host binary)
-   * while we still run xrun code in its namespaces. */
-  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   close(cx->sync_parent);
   if (sync_expect(cx->sync_child, SYNC_GO, NULL, &err) < 0)
     _exit(1);
+  /* Nothing in the container may open our /proc/PID/exe (the host binary)
+   * while we still run xrun code in its namespaces.  Not before GO: an
+   * unprivileged xrun could not write the id maps of a non-dumpable child,
+   * and until GO no other process shares any namespace with us (a new pid
+   * namespace is still empty; joins happen after). */
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (!cx->fast_path) {
     child_join_and_fork(cx);
   } else {

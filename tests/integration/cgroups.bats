@@ -332,9 +332,8 @@ OK"
 	assert_contains "$stderr" 99
 }
 
-# XRUN BUG (reported for issue 3, not skipped): xrun accepts pids.limit -5
-# (and any negative value) as unlimited, while memory values below -1 are
-# refused with "is invalid (use -1 for unlimited)".
+# Like memory values, a pids limit below -1 is refused (runc takes any
+# negative value as unlimited).
 @test "bad input: a negative pids.limit fails create naming the field; nothing left" {
 	xrun_only # runc takes any negative pids.limit as unlimited
 	update_config '.linux.resources.pids = {"limit": -5}'

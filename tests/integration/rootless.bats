@@ -110,18 +110,13 @@ restore_subids() {
 	SUBID_SAVED=
 }
 
-# XRUN BUG (reported for issue 3, not skipped): the tests marked RACE use
-# the single own-id mapping that xrun writes itself. The child makes itself
-# non-dumpable (PR_SET_DUMPABLE 0) first thing, which makes its
-# /proc/PID/{setgroups,uid_map,gid_map} root's; when that happens before
-# the unprivileged parent opens them, create fails with "open
-# /proc/PID/setgroups: Permission denied". Nearly always with the ASan build, and
-# 9 runs in 40 otherwise with the CPUs busy. (newuidmap is setuid root, so
-# several mappings are not affected.)
+# The tests marked RACE use the single own-id mapping that xrun writes
+# itself: they once failed when the child made itself non-dumpable before
+# the unprivileged parent wrote its maps (fixed: the child waits for GO).
 
 # ---------------------------------------------------------------- spec --rootless
 
-# RACE (see XRUN BUG above)
+# RACE (see above)
 @test "rootless: spec --rootless runs; uid 0 inside, the maps show the caller's uid and gid" {
 	rootless_bundle sh -c 'id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map; ls -ln /xhelper'
 	assert_eq "$(jq -c '[.linux.uidMappings, .linux.gidMappings]' "$BUNDLE/config.json")" \
@@ -136,7 +131,7 @@ restore_subids() {
 	assert_eq "$(awk '{ print $3, $4 }' <<<"${lines[4]}")" "0 0"
 }
 
-# RACE (see XRUN BUG above)
+# RACE (see above)
 @test "rootless: --root under the user's dir holds the state, owned by the user" {
 	rootless_bundle sleep 1000
 	xu --root "$ROOT" run -d --bundle "$BUNDLE" "$CTR"
@@ -165,7 +160,7 @@ restore_subids() {
 	assert_eq "$(ctr_status "$CTR")" running
 }
 
-# RACE (see XRUN BUG above)
+# RACE (see above)
 @test "rootless: without --root the state goes to \$XDG_RUNTIME_DIR/xrun; list/kill/delete work there" {
 	rootless_bundle sleep 1000
 	xu run -d --bundle "$BUNDLE" "$CTR"
@@ -189,7 +184,7 @@ restore_subids() {
 
 # ---------------------------------------------------------------- cgroups
 
-# RACE (see XRUN BUG above)
+# RACE (see above)
 @test "rootless: no cgroup is made (a warning says so) and the container still works" {
 	rootless_bundle sh -c 'echo alive; exec sleep 1000'
 	xu --root "$ROOT" run -d --bundle "$BUNDLE" "$CTR"
