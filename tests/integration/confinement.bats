@@ -412,10 +412,12 @@ OK"
 	set_seccomp '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]}'
 	update_config '.linux.seccomp.listenerPath = $l' --arg l "$TESTDIR/agent.sock"
 	sh_ctr 'while [ ! -e /tmp/go ]; do sleep 0.05; done; /xhelper syscall-errno mkdir' 3>&- &
-	remember_pid $!
+	ctr_job=$!
+	remember_pid "$ctr_job"
 	wait_for grep -q closed "$TESTDIR/closer.out"
 	touch "$ROOTFS/tmp/go"
-	wait
+	# Wait for the container's run only: the agent is reaped in teardown.
+	wait "$ctr_job"
 	assert_eq "$(cat "$TESTDIR/closer.out")" "closed 1"
 	assert_eq "$(cat "$TESTDIR/xr.out")" ENOSYS
 }
