@@ -17,6 +17,7 @@
 #include "common/fileutil.h"
 #include "common/xerr.h"
 #include "seccomp.h"
+#include "sync.h"
 #include "seccomp_internal.h"
 #include "state.h"
 
@@ -92,23 +93,7 @@ static char *process_state(const struct seccomp_program *p, const char *state_js
  * with plain sends (the spec allows that; fds go in the first only). */
 static int send_state(int sock, int fd, const char *text) {
   size_t len = strlen(text);
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } u;
-  memset(&u, 0, sizeof u);
-  struct iovec iov = {.iov_base = (void *)text, .iov_len = len};
-  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                       .msg_controllen = sizeof u.buf};
-  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &fd, sizeof fd);
-  ssize_t n;
-  do
-    n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-  while (n < 0 && errno == EINTR);
+  ssize_t n = sendmsg_fd(sock, fd, text, len);
   if (n < 0)
     return -1;
   while ((size_t)n < len) {

@@ -68,14 +68,13 @@ int sync_wait_eof(int fd, struct xerr *err) {
   return xerr_make(err, EPROTO, "container process sent message %d", m.type);
 }
 
-int send_fd(int sock, int fd, struct xerr *err) {
-  char byte = 0;
-  struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+ssize_t sendmsg_fd(int sock, int fd, const void *data, size_t len) {
   union {
     char buf[CMSG_SPACE(sizeof(int))];
     struct cmsghdr align;
   } u;
   memset(&u, 0, sizeof u);
+  struct iovec iov = {.iov_base = (void *)data, .iov_len = len};
   struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
                        .msg_controllen = sizeof u.buf};
   struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
@@ -87,7 +86,12 @@ int send_fd(int sock, int fd, struct xerr *err) {
   do
     n = sendmsg(sock, &msg, MSG_NOSIGNAL);
   while (n < 0 && errno == EINTR);
-  if (n < 0)
+  return n;
+}
+
+int send_fd(int sock, int fd, struct xerr *err) {
+  char byte = 0;
+  if (sendmsg_fd(sock, fd, &byte, 1) < 0)
     return xerr_make(err, errno, "send terminal to console socket");
   return 0;
 }

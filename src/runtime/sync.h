@@ -36,6 +36,10 @@ int sync_wait_eof(int fd, struct xerr *err);
 /* Child side: report err to the parent. */
 void sync_send_error(int fd, const struct xerr *err);
 
+/* SCM_RIGHTS: pass one fd over a unix socket with len bytes of data (at
+ * least one); returns what sendmsg returns, errno on failure.  Allocates
+ * nothing, so it is safe after a seccomp filter is in. */
+ssize_t sendmsg_fd(int sock, int fd, const void *data, size_t len);
 /* SCM_RIGHTS: pass one fd over a unix socket. */
 int send_fd(int sock, int fd, struct xerr *err);
 int recv_fd(int sock, struct xerr *err);
