@@ -157,3 +157,20 @@ int json_get_strv(json_t *obj, const char *key, const char *where, bool required
     return xerr_make(err, EINVAL, "%s: expected an array of strings", path);
   return json_to_strv(v, path, out, err);
 }
+
+int json_put(json_t *obj, const char *key, json_t *value) {
+  return json_object_set_new(obj, key, value);
+}
+
+int json_append(json_t *arr, json_t *value) { return json_array_append_new(arr, value); }
+
+json_t *json_string_array(const char *const *list) {
+  json_t *arr = json_array();
+  for (const char *const *p = list; arr && p && *p; p++) {
+    if (json_append(arr, json_string(*p)) < 0) {
+      json_decref(arr);
+      return NULL;
+    }
+  }
+  return arr;
+}

@@ -34,6 +34,13 @@ int json_get_strv(json_t *obj, const char *key, const char *where, bool required
                   struct xerr *err);
 /* Same for a value that is already an array. */
 int json_to_strv(json_t *arr, const char *where, char ***out, struct xerr *err);
+/* Building documents: set obj[key] = value / append value, taking the
+ * reference; 0, or -1 when value is NULL or memory ran out, so a build
+ * reads as a chain of `||`. */
+int json_put(json_t *obj, const char *key, json_t *value);
+int json_append(json_t *arr, json_t *value);
+/* A JSON array of strings from a NULL-terminated list; NULL on no memory. */
+json_t *json_string_array(const char *const *list);
 /* Make "where.key" or "key" when where is empty. */
 void json_path_join(char *buf, size_t len, const char *where, const char *key);
 

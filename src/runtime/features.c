@@ -11,29 +11,14 @@
 
 #include "mountopts.h"
 #include "names.h"
+#include "common/jsonutil.h"
 #include "spec.h"
 
-static int put(json_t *obj, const char *key, json_t *value) {
-  return json_object_set_new(obj, key, value);
-}
-
-static int append(json_t *arr, json_t *value) { return json_array_append_new(arr, value); }
-
-static json_t *string_array(const char *const *list) {
-  json_t *arr = json_array();
-  for (const char *const *p = list; arr && p && *p; p++) {
-    if (append(arr, json_string(*p)) < 0) {
-      json_decref(arr);
-      return NULL;
-    }
-  }
-  return arr;
-}
 
 /* {"enabled": value} */
 static json_t *enabled(bool value) {
   json_t *o = json_object();
-  if (o && put(o, "enabled", json_boolean(value)) < 0) {
+  if (o && json_put(o, "enabled", json_boolean(value)) < 0) {
     json_decref(o);
     return NULL;
   }
@@ -43,7 +28,7 @@ static json_t *enabled(bool value) {
 static json_t *capabilities(void) {
   json_t *arr = json_array();
   for (int cap = 0; arr && cap < CAPABILITY_COUNT; cap++) {
-    if (append(arr, json_string(capability_name(cap))) < 0) {
+    if (json_append(arr, json_string(capability_name(cap))) < 0) {
       json_decref(arr);
       return NULL;
     }
@@ -53,9 +38,9 @@ static json_t *capabilities(void) {
 
 static json_t *cgroup_features(void) {
   json_t *o = json_object();
-  if (o == NULL || put(o, "v1", json_true()) < 0 || put(o, "v2", json_true()) < 0 ||
-      put(o, "systemd", json_false()) < 0 || put(o, "systemdUser", json_false()) < 0 ||
-      put(o, "rdma", json_true()) < 0) {
+  if (o == NULL || json_put(o, "v1", json_true()) < 0 || json_put(o, "v2", json_true()) < 0 ||
+      json_put(o, "systemd", json_false()) < 0 || json_put(o, "systemdUser", json_false()) < 0 ||
+      json_put(o, "rdma", json_true()) < 0) {
     json_decref(o);
     return NULL;
   }
@@ -102,7 +87,7 @@ static bool arch_known(const char *spec_name) {
 static json_t *archs(void) {
   json_t *arr = json_array();
   for (size_t i = 0; arr && i < sizeof seccomp_archs / sizeof seccomp_archs[0]; i++) {
-    if (arch_known(seccomp_archs[i]) && append(arr, json_string(seccomp_archs[i])) < 0) {
+    if (arch_known(seccomp_archs[i]) && json_append(arr, json_string(seccomp_archs[i])) < 0) {
       json_decref(arr);
       return NULL;
     }
@@ -143,7 +128,7 @@ static json_t *flags(bool only_supported) {
     const struct seccomp_flag *f = &seccomp_flags[i];
     if (only_supported && (api < f->min_api || !kernel_has_flag(f->kernel_flag)))
       continue;
-    if (append(arr, json_string(f->name)) < 0) {
+    if (json_append(arr, json_string(f->name)) < 0) {
       json_decref(arr);
       return NULL;
     }
@@ -153,11 +138,11 @@ static json_t *flags(bool only_supported) {
 
 static json_t *seccomp_features(void) {
   json_t *o = json_object();
-  if (o == NULL || put(o, "enabled", json_true()) < 0 ||
-      put(o, "actions", string_array(seccomp_actions)) < 0 ||
-      put(o, "operators", string_array(seccomp_operators)) < 0 ||
-      put(o, "archs", archs()) < 0 || put(o, "knownFlags", flags(false)) < 0 ||
-      put(o, "supportedFlags", flags(true)) < 0) {
+  if (o == NULL || json_put(o, "enabled", json_true()) < 0 ||
+      json_put(o, "actions", json_string_array(seccomp_actions)) < 0 ||
+      json_put(o, "operators", json_string_array(seccomp_operators)) < 0 ||
+      json_put(o, "archs", archs()) < 0 || json_put(o, "knownFlags", flags(false)) < 0 ||
+      json_put(o, "supportedFlags", flags(true)) < 0) {
     json_decref(o);
     return NULL;
   }
@@ -170,16 +155,16 @@ static json_t *linux_features(void) {
   static const char *const namespaces[] = {"cgroup", "ipc", "mount", "network", "pid",
                                            "time",   "user", "uts",   NULL};
   json_t *idmap = json_object();
-  if (idmap && put(idmap, "idmap", enabled(false)) < 0) {
+  if (idmap && json_put(idmap, "idmap", enabled(false)) < 0) {
     json_decref(idmap);
     idmap = NULL;
   }
   json_t *o = json_object();
-  if (o == NULL || put(o, "namespaces", string_array(namespaces)) < 0 ||
-      put(o, "capabilities", capabilities()) < 0 || put(o, "cgroup", cgroup_features()) < 0 ||
-      put(o, "seccomp", seccomp_features()) < 0 || put(o, "apparmor", enabled(false)) < 0 ||
-      put(o, "selinux", enabled(false)) < 0 || put(o, "intelRdt", enabled(false)) < 0 ||
-      put(o, "mountExtensions", idmap) < 0) {
+  if (o == NULL || json_put(o, "namespaces", json_string_array(namespaces)) < 0 ||
+      json_put(o, "capabilities", capabilities()) < 0 || json_put(o, "cgroup", cgroup_features()) < 0 ||
+      json_put(o, "seccomp", seccomp_features()) < 0 || json_put(o, "apparmor", enabled(false)) < 0 ||
+      json_put(o, "selinux", enabled(false)) < 0 || json_put(o, "intelRdt", enabled(false)) < 0 ||
+      json_put(o, "mountExtensions", idmap) < 0) {
     json_decref(o);
     return NULL;
   }
@@ -192,8 +177,8 @@ static json_t *annotations(void) {
   snprintf(libseccomp, sizeof libseccomp, "%u.%u.%u", v ? v->major : 0, v ? v->minor : 0,
            v ? v->micro : 0);
   json_t *o = json_object();
-  if (o == NULL || put(o, "io.github.seccomp.libseccomp.version", json_string(libseccomp)) < 0 ||
-      put(o, "io.github.xocker.xrun.version", json_string(XRUN_VERSION)) < 0) {
+  if (o == NULL || json_put(o, "io.github.seccomp.libseccomp.version", json_string(libseccomp)) < 0 ||
+      json_put(o, "io.github.xocker.xrun.version", json_string(XRUN_VERSION)) < 0) {
     json_decref(o);
     return NULL;
   }
@@ -206,11 +191,11 @@ static const char *const hooks[] = {"prestart",       "createRuntime", "createCo
 
 json_t *spec_features(void) {
   json_t *doc = json_object();
-  if (doc == NULL || put(doc, "ociVersionMin", json_string("1.0.0")) < 0 ||
-      put(doc, "ociVersionMax", json_string(SPEC_OCI_VERSION_MAX)) < 0 ||
-      put(doc, "hooks", string_array(hooks)) < 0 ||
-      put(doc, "mountOptions", string_array(mount_option_names())) < 0 ||
-      put(doc, "linux", linux_features()) < 0 || put(doc, "annotations", annotations()) < 0) {
+  if (doc == NULL || json_put(doc, "ociVersionMin", json_string("1.0.0")) < 0 ||
+      json_put(doc, "ociVersionMax", json_string(SPEC_OCI_VERSION_MAX)) < 0 ||
+      json_put(doc, "hooks", json_string_array(hooks)) < 0 ||
+      json_put(doc, "mountOptions", json_string_array(mount_option_names())) < 0 ||
+      json_put(doc, "linux", linux_features()) < 0 || json_put(doc, "annotations", annotations()) < 0) {
     json_decref(doc);
     return NULL;
   }

@@ -1,5 +1,6 @@
 /* `xrun spec`: the default config.json, shaped like the one runc's `spec`
  * writes, so that bundles and tutorials made for runc work unchanged. */
+#include "common/jsonutil.h"
 #include "spec.h"
 
 #include <string.h>
@@ -7,25 +8,6 @@
 
 #include "state.h"
 
-/* Set obj[key] = value, taking the reference; 0 or -1 (value NULL or no
- * memory), so a build reads as a chain of `||`. */
-static int put(json_t *obj, const char *key, json_t *value) {
-  return json_object_set_new(obj, key, value);
-}
-
-static int append(json_t *arr, json_t *value) { return json_array_append_new(arr, value); }
-
-/* A JSON array of strings from a NULL-terminated list. */
-static json_t *string_array(const char *const *list) {
-  json_t *arr = json_array();
-  for (const char *const *p = list; arr && p && *p; p++) {
-    if (append(arr, json_string(*p)) < 0) {
-      json_decref(arr);
-      return NULL;
-    }
-  }
-  return arr;
-}
 
 /* runc's default set: what a shell in a confined container needs. */
 static const char *const default_caps[] = {"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE",
@@ -37,7 +19,7 @@ static json_t *default_capabilities(void) {
    * one are skipped (see caps.c). */
   static const char *const sets[] = {"bounding", "effective", "permitted", "ambient"};
   for (size_t i = 0; caps && i < sizeof sets / sizeof sets[0]; i++) {
-    if (put(caps, sets[i], string_array(default_caps)) < 0) {
+    if (json_put(caps, sets[i], json_string_array(default_caps)) < 0) {
       json_decref(caps);
       return NULL;
     }
@@ -47,8 +29,8 @@ static json_t *default_capabilities(void) {
 
 static json_t *root_user(void) {
   json_t *user = json_object();
-  if (user == NULL || put(user, "uid", json_integer(0)) < 0 ||
-      put(user, "gid", json_integer(0)) < 0) {
+  if (user == NULL || json_put(user, "uid", json_integer(0)) < 0 ||
+      json_put(user, "gid", json_integer(0)) < 0) {
     json_decref(user);
     return NULL;
   }
@@ -58,9 +40,9 @@ static json_t *root_user(void) {
 static json_t *default_rlimits(void) {
   json_t *rlimits = json_array();
   json_t *nofile = json_object();
-  if (rlimits == NULL || append(rlimits, nofile) < 0 ||
-      put(nofile, "type", json_string("RLIMIT_NOFILE")) < 0 ||
-      put(nofile, "hard", json_integer(1024)) < 0 || put(nofile, "soft", json_integer(1024)) < 0) {
+  if (rlimits == NULL || json_append(rlimits, nofile) < 0 ||
+      json_put(nofile, "type", json_string("RLIMIT_NOFILE")) < 0 ||
+      json_put(nofile, "hard", json_integer(1024)) < 0 || json_put(nofile, "soft", json_integer(1024)) < 0) {
     json_decref(rlimits);
     return NULL;
   }
@@ -72,10 +54,10 @@ static json_t *default_process(void) {
   static const char *const env[] = {
       "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm", NULL};
   json_t *p = json_object();
-  if (p == NULL || put(p, "terminal", json_true()) < 0 || put(p, "user", root_user()) < 0 ||
-      put(p, "args", string_array(args)) < 0 || put(p, "env", string_array(env)) < 0 ||
-      put(p, "cwd", json_string("/")) < 0 || put(p, "capabilities", default_capabilities()) < 0 ||
-      put(p, "rlimits", default_rlimits()) < 0 || put(p, "noNewPrivileges", json_true()) < 0) {
+  if (p == NULL || json_put(p, "terminal", json_true()) < 0 || json_put(p, "user", root_user()) < 0 ||
+      json_put(p, "args", json_string_array(args)) < 0 || json_put(p, "env", json_string_array(env)) < 0 ||
+      json_put(p, "cwd", json_string("/")) < 0 || json_put(p, "capabilities", default_capabilities()) < 0 ||
+      json_put(p, "rlimits", default_rlimits()) < 0 || json_put(p, "noNewPrivileges", json_true()) < 0) {
     json_decref(p);
     return NULL;
   }
@@ -113,18 +95,18 @@ static const struct default_mount rootless_sys = {
 
 static json_t *mount_object(const struct default_mount *m, bool drop_gid) {
   json_t *o = json_object();
-  if (o == NULL || put(o, "destination", json_string(m->destination)) < 0 ||
-      put(o, "type", json_string(m->type)) < 0 || put(o, "source", json_string(m->source)) < 0)
+  if (o == NULL || json_put(o, "destination", json_string(m->destination)) < 0 ||
+      json_put(o, "type", json_string(m->type)) < 0 || json_put(o, "source", json_string(m->source)) < 0)
     goto fail;
   if (m->options[0] == NULL)
     return o;
   json_t *opts = json_array();
-  if (put(o, "options", opts) < 0)
+  if (json_put(o, "options", opts) < 0)
     goto fail;
   for (const char *const *p = m->options; *p; p++) {
     if (drop_gid && strncmp(*p, "gid=", 4) == 0)
       continue;
-    if (append(opts, json_string(*p)) < 0)
+    if (json_append(opts, json_string(*p)) < 0)
       goto fail;
   }
   return o;
@@ -139,7 +121,7 @@ static json_t *default_mounts(bool rootless) {
     const struct default_mount *m = &mounts[i];
     if (rootless && strcmp(m->type, "sysfs") == 0)
       m = &rootless_sys;
-    if (append(arr, mount_object(m, rootless)) < 0) {
+    if (json_append(arr, mount_object(m, rootless)) < 0) {
       json_decref(arr);
       return NULL;
     }
@@ -153,7 +135,7 @@ static json_t *namespaces(bool rootless) {
   json_t *arr = json_array();
   for (const char *const *p = rootless ? unprivileged : rootful; arr && *p; p++) {
     json_t *ns = json_object();
-    if (append(arr, ns) < 0 || put(ns, "type", json_string(*p)) < 0) {
+    if (json_append(arr, ns) < 0 || json_put(ns, "type", json_string(*p)) < 0) {
       json_decref(arr);
       return NULL;
     }
@@ -165,8 +147,8 @@ static json_t *namespaces(bool rootless) {
 static json_t *id_mapping(unsigned host_id) {
   json_t *arr = json_array();
   json_t *m = json_object();
-  if (arr == NULL || append(arr, m) < 0 || put(m, "containerID", json_integer(0)) < 0 ||
-      put(m, "hostID", json_integer(host_id)) < 0 || put(m, "size", json_integer(1)) < 0) {
+  if (arr == NULL || json_append(arr, m) < 0 || json_put(m, "containerID", json_integer(0)) < 0 ||
+      json_put(m, "hostID", json_integer(host_id)) < 0 || json_put(m, "size", json_integer(1)) < 0) {
     json_decref(arr);
     return NULL;
   }
@@ -179,8 +161,8 @@ static json_t *default_resources(void) {
   json_t *res = json_object();
   json_t *devices = json_array();
   json_t *deny = json_object();
-  if (res == NULL || put(res, "devices", devices) < 0 || append(devices, deny) < 0 ||
-      put(deny, "allow", json_false()) < 0 || put(deny, "access", json_string("rwm")) < 0) {
+  if (res == NULL || json_put(res, "devices", devices) < 0 || json_append(devices, deny) < 0 ||
+      json_put(deny, "allow", json_false()) < 0 || json_put(deny, "access", json_string("rwm")) < 0) {
     json_decref(res);
     return NULL;
   }
@@ -201,12 +183,12 @@ static json_t *default_linux(bool rootless) {
   json_t *l = json_object();
   if (l == NULL)
     return NULL;
-  int bad = rootless ? put(l, "uidMappings", id_mapping(geteuid())) < 0 ||
-                           put(l, "gidMappings", id_mapping(getegid())) < 0
-                     : put(l, "resources", default_resources()) < 0;
-  if (bad || put(l, "namespaces", namespaces(rootless)) < 0 ||
-      put(l, "maskedPaths", string_array(masked_paths)) < 0 ||
-      put(l, "readonlyPaths", string_array(readonly_paths)) < 0) {
+  int bad = rootless ? json_put(l, "uidMappings", id_mapping(geteuid())) < 0 ||
+                           json_put(l, "gidMappings", id_mapping(getegid())) < 0
+                     : json_put(l, "resources", default_resources()) < 0;
+  if (bad || json_put(l, "namespaces", namespaces(rootless)) < 0 ||
+      json_put(l, "maskedPaths", json_string_array(masked_paths)) < 0 ||
+      json_put(l, "readonlyPaths", json_string_array(readonly_paths)) < 0) {
     json_decref(l);
     return NULL;
   }
@@ -215,8 +197,8 @@ static json_t *default_linux(bool rootless) {
 
 static json_t *default_root(void) {
   json_t *root = json_object();
-  if (root == NULL || put(root, "path", json_string("rootfs")) < 0 ||
-      put(root, "readonly", json_true()) < 0) {
+  if (root == NULL || json_put(root, "path", json_string("rootfs")) < 0 ||
+      json_put(root, "readonly", json_true()) < 0) {
     json_decref(root);
     return NULL;
   }
@@ -226,11 +208,11 @@ static json_t *default_root(void) {
 json_t *spec_default(bool rootless) {
   json_t *spec = json_object();
   /* The hostname is ours where runc writes "runc". */
-  if (spec == NULL || put(spec, "ociVersion", json_string(OCI_VERSION)) < 0 ||
-      put(spec, "process", default_process()) < 0 || put(spec, "root", default_root()) < 0 ||
-      put(spec, "hostname", json_string("xrun")) < 0 ||
-      put(spec, "mounts", default_mounts(rootless)) < 0 ||
-      put(spec, "linux", default_linux(rootless)) < 0) {
+  if (spec == NULL || json_put(spec, "ociVersion", json_string(OCI_VERSION)) < 0 ||
+      json_put(spec, "process", default_process()) < 0 || json_put(spec, "root", default_root()) < 0 ||
+      json_put(spec, "hostname", json_string("xrun")) < 0 ||
+      json_put(spec, "mounts", default_mounts(rootless)) < 0 ||
+      json_put(spec, "linux", default_linux(rootless)) < 0) {
     json_decref(spec);
     return NULL;
   }
