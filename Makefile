@@ -16,20 +16,26 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
         -Wformat=2 -Wno-format-nonliteral -Wswitch-default -Wpointer-arith -Wvla
 CFLAGS += -std=c17 -D_GNU_SOURCE $(OPT) $(WARN) -Isrc -MMD -MP
 LDLIBS_XRUN := -ljansson -lseccomp -lcap
+LDLIBS_XOCKER := $(LDLIBS_XRUN) -larchive -lcurl -lcrypto -lsqlite3 -lm
 
 COMMON_SRC := $(wildcard src/common/*.c)
 RUNTIME_SRC := $(wildcard src/runtime/*.c)
 XRUN_CLI_SRC := $(wildcard src/cli/xrun/*.c)
+# libxocker: the engine's layers above the runtime (ARCHITECTURE.md).
+XOCKER_LIB_SRC := $(wildcard src/image/*.c src/storage/*.c)
+XOCKER_CLI_SRC := $(wildcard src/cli/xocker/*.c)
 
 obj = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(1))
 LIBXRUN_OBJ := $(call obj,$(COMMON_SRC) $(RUNTIME_SRC))
 XRUN_OBJ := $(call obj,$(XRUN_CLI_SRC))
+LIBXOCKER_OBJ := $(call obj,$(XOCKER_LIB_SRC))
+XOCKER_OBJ := $(call obj,$(XOCKER_CLI_SRC))
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 .PHONY: all clean check unit bundle
-all: $(BUILD)/xrun $(BUILD)/libxrun.a bundle $(UNIT_BIN)
+all: $(BUILD)/xrun $(BUILD)/libxrun.a $(BUILD)/xocker bundle $(UNIT_BIN)
 
 $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
@@ -42,9 +48,16 @@ $(BUILD)/libxrun.a: $(LIBXRUN_OBJ)
 $(BUILD)/xrun: $(XRUN_OBJ) $(BUILD)/libxrun.a
 	$(CC) $(LDSAN) $(LDFLAGS) -o $@ $(XRUN_OBJ) $(BUILD)/libxrun.a $(LDLIBS_XRUN)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libxrun.a
+$(BUILD)/libxocker.a: $(LIBXOCKER_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/xocker: $(XOCKER_OBJ) $(BUILD)/libxocker.a $(BUILD)/libxrun.a
+	$(CC) $(LDSAN) $(LDFLAGS) -o $@ $(XOCKER_OBJ) $(BUILD)/libxocker.a $(BUILD)/libxrun.a $(LDLIBS_XOCKER)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libxocker.a $(BUILD)/libxrun.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDSAN) -o $@ $< $(BUILD)/libxrun.a $(LDLIBS_XRUN) -lcmocka
+	$(CC) $(CFLAGS) $(LDSAN) -o $@ $< $(BUILD)/libxocker.a $(BUILD)/libxrun.a $(LDLIBS_XOCKER) -lcmocka
 
 # The static helper the integration tests copy into a container's rootfs.
 all: $(BUILD)/xhelper

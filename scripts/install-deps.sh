@@ -11,8 +11,11 @@ set -euo pipefail
 PACKAGES=(
 	# build
 	gcc make pkg-config libjansson-dev libseccomp-dev libcap-dev
+	libarchive-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev
 	# tests: unit (cmocka), integration (bats), and the tools the tests call
 	libcmocka-dev bats jq busybox-static uidmap iproute2 procps util-linux
+	# image tests: a real registry, htpasswd and openssl for its auth and TLS, third-party image tools
+	docker-registry apache2-utils openssl skopeo umoci zstd
 	# benches: hyperfine for timings, GNU time for peak RSS
 	hyperfine time
 	# peers for interop tests and benches (podman brings its own dependencies)

@@ -6,6 +6,7 @@
 #   3. every unit test build-asan/tests/test_* (cmocka, TAP output)
 #   4. bats --tap tests/integration           with XRUN=build/xrun, then XRUN=build-asan/xrun
 #                                              (the second is skipped if tests/integration/.no-asan exists)
+#      bats --tap tests/image                 with XOCKER=build/xocker, then build-asan/xocker
 #   5. counts the TAP results of all of them; the very last line printed is
 #        N passed, N failed, N skipped
 #      and the exit status is non-zero if anything failed or nothing ran.
@@ -152,6 +153,15 @@ main() {
 		XRUN=$REPO/build/xrun run_tap integration "$BATS_RUN_TIMEOUT" bats --tap tests/integration
 	else
 		section "integration: skipped (make -j2 failed)"
+	fi
+	# Image and storage tests (the xocker CLI), once per build as well.
+	if compgen -G 'tests/image/*.bats' >/dev/null; then
+		if ((built)); then
+			XOCKER=$REPO/build/xocker run_tap image "$BATS_RUN_TIMEOUT" bats --tap tests/image
+		fi
+		if ((built_asan)); then
+			XOCKER=$REPO/build-asan/xocker run_tap image-asan "$BATS_RUN_TIMEOUT" bats --tap tests/image
+		fi
 	fi
 	if [[ -e tests/integration/.no-asan ]]; then
 		section "integration-asan: skipped (tests/integration/.no-asan exists)"

@@ -1,0 +1,94 @@
+/* xocker's command line: global options, a table of commands (main.c), one
+ * file per command or command group, and the output helpers every command
+ * shares (errors, tables, sizes, durations). */
+#ifndef XOCKER_CLI_XOCKER_CLI_H
+#define XOCKER_CLI_XOCKER_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct xerr;
+struct xstore;
+
+struct xocker_globals {
+  const char *root;    /* --root / XOCKER_ROOT */
+  const char *runroot; /* --runroot / XOCKER_RUNROOT */
+  bool debug;
+};
+
+typedef int (*xocker_cmd_fn)(const struct xocker_globals *g, int argc, char **argv);
+
+struct xocker_command {
+  const char *name;
+  const char *summary;
+  xocker_cmd_fn run;
+};
+
+/* Commands: each returns the exit code; argv[0] is the command name
+ * ("images", or "image ls" given as "ls" with the group in g). */
+int cmd_images(const struct xocker_globals *g, int argc, char **argv);
+int cmd_image_inspect(const struct xocker_globals *g, int argc, char **argv);
+int cmd_tag(const struct xocker_globals *g, int argc, char **argv);
+int cmd_rmi(const struct xocker_globals *g, int argc, char **argv);
+int cmd_history(const struct xocker_globals *g, int argc, char **argv);
+int cmd_image_prune(const struct xocker_globals *g, int argc, char **argv);
+int cmd_inspect(const struct xocker_globals *g, int argc, char **argv);
+/* registry (pull.c, push.c, login.c) */
+int cmd_pull(const struct xocker_globals *g, int argc, char **argv);
+int cmd_push(const struct xocker_globals *g, int argc, char **argv);
+int cmd_login(const struct xocker_globals *g, int argc, char **argv);
+int cmd_logout(const struct xocker_globals *g, int argc, char **argv);
+/* archives (save.c, load.c, import.c) */
+int cmd_save(const struct xocker_globals *g, int argc, char **argv);
+int cmd_load(const struct xocker_globals *g, int argc, char **argv);
+int cmd_import(const struct xocker_globals *g, int argc, char **argv);
+/* container storage (create.c, mount.c, diff.c, commit.c, rm.c) */
+int cmd_create(const struct xocker_globals *g, int argc, char **argv);
+int cmd_mount(const struct xocker_globals *g, int argc, char **argv);
+int cmd_umount(const struct xocker_globals *g, int argc, char **argv);
+int cmd_diff(const struct xocker_globals *g, int argc, char **argv);
+int cmd_commit(const struct xocker_globals *g, int argc, char **argv);
+int cmd_rm(const struct xocker_globals *g, int argc, char **argv);
+
+/* ---- shared helpers (main.c, output.c) ---- */
+
+/* Open the store named by the globals; on failure prints the error and
+ * returns NULL. */
+struct xstore *cli_open_store(const struct xocker_globals *g);
+/* "Error: <msg>" on stderr; returns 1. */
+int cli_error(const struct xerr *err);
+int cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Docker's usage error: "<msg>\nSee 'xocker CMD --help'." and exit 125. */
+int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* getopt_long for a command (options may follow arguments, as with
+ * Docker's CLI, until "--"): '?' after printing Docker's message for an
+ * unknown flag or a missing value. */
+int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts);
+/* Print a JSON value indented by 4, as `docker inspect` does. */
+void cli_print_json(void *json);
+
+/* Docker's human sizes: 4.26MB, 128kB (decimal units, 3 significant digits). */
+void human_size(int64_t bytes, char *buf, size_t len);
+/* Docker's human durations: "Less than a second", "3 seconds", "About a
+ * minute", "2 weeks". */
+void human_duration(int64_t seconds, char *buf, size_t len);
+/* "2 weeks ago" from a unix time. */
+void human_since(int64_t unix_time, char *buf, size_t len);
+/* Parse an RFC 3339 time ("2024-01-02T03:04:05.123Z") to unix seconds; -1
+ * when it cannot. */
+int64_t parse_rfc3339(const char *s);
+
+/* Tables aligned like Docker's tabwriter (min width 10, padding 3). */
+struct table;
+struct table *table_new(size_t columns);
+/* Add a row of `columns` strings (copied). */
+void table_add(struct table *t, const char *const *cells);
+void table_print(struct table *t);
+void table_free(struct table *t);
+
+/* A short (12 hex) id from "sha256:<hex>" or "<hex>". */
+void short_id(const char *id, char out[13]);
+
+#endif

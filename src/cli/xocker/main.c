@@ -1,0 +1,196 @@
+/* xocker: the container engine's Docker-compatible command line.  main()
+ * parses the global options and hands over to one command; "image X" and
+ * "container X" name the same commands as Docker's management groups. */
+#include <errno.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "common/log.h"
+#include "common/xerr.h"
+#include "image/store.h"
+
+#define XOCKER_VERSION "0.1.0"
+
+static const struct xocker_command commands[] = {
+    {"images", "List images", cmd_images},
+    {"pull", "Download an image from a registry", cmd_pull},
+    {"push", "Upload an image to a registry", cmd_push},
+    {"tag", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE", cmd_tag},
+    {"rmi", "Remove one or more images", cmd_rmi},
+    {"history", "Show the history of an image", cmd_history},
+    {"save", "Save one or more images to a tar archive", cmd_save},
+    {"load", "Load an image from a tar archive or STDIN", cmd_load},
+    {"import", "Import the contents from a tarball to create a filesystem image", cmd_import},
+    {"login", "Log in to a registry", cmd_login},
+    {"logout", "Log out from a registry", cmd_logout},
+    {"inspect", "Return low-level information on objects", cmd_inspect},
+    {"create", "Create a new container", cmd_create},
+    {"mount", "Mount a container's root filesystem", cmd_mount},
+    {"umount", "Unmount a container's root filesystem", cmd_umount},
+    {"diff", "Inspect changes to files or directories on a container's filesystem", cmd_diff},
+    {"commit", "Create a new image from a container's changes", cmd_commit},
+    {"rm", "Remove one or more containers", cmd_rm},
+};
+
+/* Docker's management groups: "image ls" is "images", and so on. */
+static const struct {
+  const char *group, *name;
+  xocker_cmd_fn run;
+} group_commands[] = {
+    {"image", "ls", cmd_images},         {"image", "list", cmd_images},
+    {"image", "pull", cmd_pull},         {"image", "push", cmd_push},
+    {"image", "tag", cmd_tag},           {"image", "rm", cmd_rmi},
+    {"image", "remove", cmd_rmi},        {"image", "history", cmd_history},
+    {"image", "save", cmd_save},         {"image", "load", cmd_load},
+    {"image", "import", cmd_import},     {"image", "inspect", cmd_image_inspect},
+    {"image", "prune", cmd_image_prune}, {"container", "create", cmd_create},
+    {"container", "mount", cmd_mount},   {"container", "umount", cmd_umount},
+    {"container", "unmount", cmd_umount}, {"container", "diff", cmd_diff},
+    {"container", "commit", cmd_commit}, {"container", "rm", cmd_rm},
+    {"container", "remove", cmd_rm},
+};
+
+struct xstore *cli_open_store(const struct xocker_globals *g) {
+  struct xstore *s = NULL;
+  struct xerr err = {0};
+  if (store_open(g->root, g->runroot, &s, &err) < 0) {
+    cli_error(&err);
+    return NULL;
+  }
+  return s;
+}
+
+int cli_error(const struct xerr *err) {
+  fprintf(stderr, "Error: %s\n", err->msg);
+  return 1;
+}
+
+int cli_errorf(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("Error: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+  return 1;
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "\nSee 'xocker %s --help'.\n", cmd ? cmd : "");
+  return 125;
+}
+
+int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts) {
+  int c = getopt_long(argc, argv, shortopts, longopts, NULL);
+  if (c == '?' || c == ':') {
+    const char *bad = argv[optind - 1];
+    if (c == ':' || (optopt && strchr(shortopts, optopt) && optopt != '?'))
+      cli_usage(argv[0], "flag needs an argument: %s", bad);
+    else if (bad[0] == '-' && bad[1] == '-')
+      cli_usage(argv[0], "unknown flag: %s", bad);
+    else
+      cli_usage(argv[0], "unknown shorthand flag: '%c' in %s", optopt ? optopt : '?', bad);
+    return '?';
+  }
+  return c;
+}
+
+void cli_print_json(void *json) {
+  char *s = json_dumps(json, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+  if (s) {
+    puts(s);
+    free(s);
+  }
+}
+
+static void usage(FILE *out) {
+  fprintf(out, "\nUsage:  xocker [OPTIONS] COMMAND\n\nA Docker-compatible container engine\n\n"
+               "Commands:\n");
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf(out, "\nManagement Commands:\n  image      Manage images\n"
+               "  container  Manage containers\n\nGlobal Options:\n"
+               "      --root string      Store directory (default \"" XOCKER_DEFAULT_ROOT "\")\n"
+               "      --runroot string   Runtime state directory (default \"" XOCKER_DEFAULT_RUNROOT "\")\n"
+               "  -D, --debug            Enable debug mode\n"
+               "  -v, --version          Print version information and quit\n");
+}
+
+static int run_group(const struct xocker_globals *g, const char *group, int argc, char **argv) {
+  if (argc < 1 || strcmp(argv[0], "--help") == 0) {
+    fprintf(argc < 1 ? stderr : stdout, "\nUsage:  xocker %s COMMAND\n\nCommands:\n", group);
+    for (size_t i = 0; i < sizeof group_commands / sizeof group_commands[0]; i++)
+      if (strcmp(group_commands[i].group, group) == 0)
+        fprintf(argc < 1 ? stderr : stdout, "  %s\n", group_commands[i].name);
+    return argc < 1 ? 125 : 0;
+  }
+  for (size_t i = 0; i < sizeof group_commands / sizeof group_commands[0]; i++)
+    if (strcmp(group_commands[i].group, group) == 0 &&
+        strcmp(group_commands[i].name, argv[0]) == 0) {
+      /* Error messages name the command the way the user typed it. */
+      char name[64];
+      snprintf(name, sizeof name, "%s %s", group, argv[0]);
+      argv[0] = name;
+      return group_commands[i].run(g, argc, argv);
+    }
+  return cli_usage(group, "xocker: '%s %s' is not a xocker command.", group, argv[0]);
+}
+
+enum { OPT_ROOT = 256, OPT_RUNROOT, OPT_LOG_LEVEL };
+
+int main(int argc, char **argv) {
+  static const struct option opts[] = {
+      {"root", required_argument, NULL, OPT_ROOT},
+      {"runroot", required_argument, NULL, OPT_RUNROOT},
+      {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+      {"debug", no_argument, NULL, 'D'},
+      {"version", no_argument, NULL, 'v'},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0},
+  };
+  struct xocker_globals g = {.root = getenv("XOCKER_ROOT"), .runroot = getenv("XOCKER_RUNROOT")};
+  if (!g.root || !*g.root)
+    g.root = XOCKER_DEFAULT_ROOT;
+  if (!g.runroot || !*g.runroot)
+    g.runroot = XOCKER_DEFAULT_RUNROOT;
+  signal(SIGPIPE, SIG_IGN);
+  opterr = 0;
+  int c;
+  while ((c = getopt_long(argc, argv, "+Dvh", opts, NULL)) != -1) {
+    switch (c) {
+    case OPT_ROOT: g.root = optarg; break;
+    case OPT_RUNROOT: g.runroot = optarg; break;
+    case OPT_LOG_LEVEL: g.debug = strcmp(optarg, "debug") == 0; break;
+    case 'D': g.debug = true; break;
+    case 'v': printf("xocker version %s\n", XOCKER_VERSION); return 0;
+    case 'h': usage(stdout); return 0;
+    default: return cli_usage(NULL, "unknown flag: %s", argv[optind - 1]);
+    }
+  }
+  struct xerr err = {0};
+  if (xlog_init(NULL, XLOG_TEXT, g.debug, &err) < 0)
+    return cli_error(&err);
+  if (optind >= argc) {
+    usage(stderr);
+    return 0;
+  }
+  int cargc = argc - optind;
+  char **cargv = argv + optind;
+  optind = 1; /* each command parses its own flags from its argv */
+  if (strcmp(cargv[0], "image") == 0 || strcmp(cargv[0], "container") == 0)
+    return run_group(&g, cargv[0], cargc - 1, cargv + 1);
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (strcmp(commands[i].name, cargv[0]) == 0)
+      return commands[i].run(&g, cargc, cargv);
+  fprintf(stderr, "xocker: '%s' is not a xocker command.\nSee 'xocker --help'\n", cargv[0]);
+  return 1;
+}
