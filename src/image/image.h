@@ -51,9 +51,13 @@ void image_list_free(struct image_record *list, size_t n);
 int image_tag(struct xstore *s, const char *id, const char *ref, struct xerr *err);
 /* Remove one tag; ENOENT if there is no such tag. */
 int image_untag(struct xstore *s, const char *normalised_tag, struct xerr *err);
-/* Remove the image record (its tags and digests go with it); ENOENT if
- * missing, EBUSY naming the container if a container uses it. */
-int image_delete(struct xstore *s, const char *id, bool force, struct xerr *err);
+/* Remove the image record (its tags and digests go with it), then its
+ * layers and blobs that no other image or container uses.  ENOENT if
+ * missing; EBUSY naming the container if a container uses it (with force,
+ * the image is only untagged and stays for its containers, as Docker does).
+ * deleted (may be NULL) is told each image id and layer chain id removed. */
+int image_delete(struct xstore *s, const char *id, bool force,
+                 void (*deleted)(const char *what, void *ctx), void *ctx, struct xerr *err);
 /* Containers using an image: count, and the first one's short id. */
 int image_users(struct xstore *s, const char *id, char first[65], struct xerr *err);
 
@@ -62,9 +66,5 @@ int image_config(struct xstore *s, const struct image_record *r, void **json_out
                  struct xerr *err);
 int image_manifest(struct xstore *s, const struct image_record *r, struct image_manifest *m,
                    struct xerr *err);
-
-/* Remove layers no image or container needs, and blobs no image refers
- * to.  Reports the bytes freed (may be NULL). */
-int store_gc(struct xstore *s, int64_t *freed, struct xerr *err);
 
 #endif
