@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -54,7 +55,14 @@ static const char SCHEMA[] =
     "  image_name TEXT,"             /* as the user gave it */
     "  created INTEGER NOT NULL,"
     "  driver TEXT NOT NULL,"        /* overlay or vfs */
-    "  config TEXT);";               /* JSON the engine keeps about it */
+    "  config TEXT);"                /* JSON the engine keeps about it */
+    /* image/pull.c, image/push.c: repositories of a registry known to hold a
+     * blob, so a push can mount it from there instead of uploading it. */
+    "CREATE TABLE IF NOT EXISTS blob_sources("
+    "  digest TEXT NOT NULL,"
+    "  registry TEXT NOT NULL,"      /* reference domain: docker.io, 127.0.0.1:5000 */
+    "  repo TEXT NOT NULL,"          /* path in the registry: library/busybox */
+    "  PRIMARY KEY(digest, registry, repo));";
 
 int store_db_error(struct xstore *s, struct xerr *err, const char *what) {
   int code = s && s->db ? sqlite3_errcode(s->db) : SQLITE_ERROR;
@@ -242,6 +250,9 @@ int blob_writer_open(struct xstore *s, struct blob_writer **out, struct xerr *er
     free(w);
     return -1;
   }
+  /* Held while the file is being written: a file in blobs/tmp whose lock
+   * can be taken belongs to a writer that died (see pull_clean_stale). */
+  flock(w->fd, LOCK_EX);
   if (digester_init(&w->hash, err) < 0) {
     blob_writer_abort(w);
     return -1;
