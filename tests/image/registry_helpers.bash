@@ -9,6 +9,17 @@ export XOCKER_REGISTRY_STALL_TIMEOUT=5
 
 REG_PY=$HELPERS_DIR/registry_fake.py
 
+# reg_port: a free port below the ephemeral range (32768-), so that no client connection of
+# another test holds it.
+reg_port() {
+	local port
+	for _ in $(seq 1 50); do
+		port=$((10000 + RANDOM % 22000))
+		ss -Htan "sport = :$port" | grep -q . || { echo "$port"; return 0; }
+	done
+	return 1
+}
+
 # start_registry [--htpasswd] [--tls]: start docker-registry; sets REGISTRY (127.0.0.1:PORT),
 # REGISTRY_DATA (its storage) and, with --tls, REGISTRY_CA (the CA that signed its certificate).
 # With --htpasswd the user is "user", the password "pass".
@@ -21,7 +32,7 @@ start_registry() {
 		*) echo "start_registry: unknown option $a" >&2; return 1 ;;
 		esac
 	done
-	port=$(free_port)
+	port=$(reg_port)
 	dir=$TESTDIR/registry-$port
 	mkdir -p "$dir/data"
 	REGISTRY=127.0.0.1:$port
@@ -107,7 +118,7 @@ registry_digest() {
 # (127.0.0.1:PORT).
 start_fake() {
 	local port
-	port=$(free_port)
+	port=$(reg_port)
 	python3 "$REG_PY" "$1" "$port" "${@:2}" >"$TESTDIR/fake-$port.log" 2>&1 &
 	track_pid $!
 	FAKE=127.0.0.1:$port
