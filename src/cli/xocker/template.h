@@ -1,0 +1,18 @@
+/* The subset of Go templates that `--format` flags use with Docker's CLI:
+ * literal text with actions {{.Field.Sub}}, {{json .Field}}, {{json .}},
+ * {{upper .F}}, {{lower .F}}, {{index .Map "key"}} and {{println}}-free
+ * escapes \t and \n in the text (as Docker's CLI expands them).  Values
+ * print the way Go's text/template prints them: strings raw, numbers as
+ * numbers, arrays as [a b], objects as map[k:v], null as <no value>. */
+#ifndef XOCKER_CLI_XOCKER_TEMPLATE_H
+#define XOCKER_CLI_XOCKER_TEMPLATE_H
+
+struct xerr;
+
+/* Render tmpl against root (a json_t *) into a malloc'd string. A
+ * malformed template or an unknown function is an error naming it. */
+int template_render(const char *tmpl, void *root, char **out, struct xerr *err);
+/* True when the format starts with "table" (Docker's table directive). */
+int template_is_table(const char *tmpl);
+
+#endif
