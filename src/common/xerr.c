@@ -17,6 +17,17 @@ int xerr_make(struct xerr *err, int errnum, const char *fmt, ...) {
   return -1;
 }
 
+int xerr_set(struct xerr *err, int errnum, const char *fmt, ...) {
+  if (err == NULL)
+    return -1;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+  va_end(ap);
+  err->errnum = errnum;
+  return -1;
+}
+
 int xerr_wrap(struct xerr *err, const char *fmt, ...) {
   if (err == NULL)
     return -1;

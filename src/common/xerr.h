@@ -19,6 +19,12 @@ struct xerr {
 int xerr_make(struct xerr *err, int errnum, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Like xerr_make, for messages that are complete as they are (a user's
+ * bad input, "No such image: x"): errnum is kept for callers to test, and
+ * no strerror text is appended. */
+int xerr_set(struct xerr *err, int errnum, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Prefix the existing message with context ("create container x: ...").
  * Returns -1. */
 int xerr_wrap(struct xerr *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -115,7 +115,7 @@ static int load_by_id(struct xstore *s, const char *id, struct image_record *r, 
     return -1;
   sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
   if (sqlite3_step(st) != SQLITE_ROW)
-    return xerr_make(err, ENOENT, "No such image: %s", id);
+    return xerr_set(err, ENOENT, "No such image: %s", id);
   return load_row(s, st, r, err);
 }
 
@@ -131,13 +131,13 @@ static int unpack_layers(struct xstore *s, const struct image_manifest *m, json_
   while (diff_ids[n])
     n++;
   if (n != m->n_layers)
-    return xerr_make(err, EINVAL, "image config lists %zu layers (rootfs.diff_ids) but the "
+    return xerr_set(err, EINVAL, "image config lists %zu layers (rootfs.diff_ids) but the "
                      "manifest has %zu", n, m->n_layers);
   char parent[DIGEST_BUF_LEN] = "";
   for (size_t i = 0; i < n; i++) {
     const struct descriptor *l = &m->layers[i];
     if (!blob_exists(s, l->digest))
-      return xerr_make(err, ENOENT, "layer %zu: blob %s is not in the store", i, l->digest);
+      return xerr_set(err, ENOENT, "layer %zu: blob %s is not in the store", i, l->digest);
     char chain[DIGEST_BUF_LEN];
     if (layer_ensure(s, i ? parent : NULL, l->digest, l->media_type, diff_ids[i], chain, err) <
         0)
@@ -195,7 +195,7 @@ int image_register(struct xstore *s, const char *manifest_digest, const char *ta
   json_error_t jerr;
   config = json_loadb(cdata, clen, 0, &jerr);
   if (!json_is_object(config)) {
-    xerr_make(err, EINVAL, "image config %s: malformed JSON: %s", m.config.digest, jerr.text);
+    xerr_set(err, EINVAL, "image config %s: malformed JSON: %s", m.config.digest, jerr.text);
     goto out;
   }
   char top[DIGEST_BUF_LEN] = "";
@@ -238,9 +238,9 @@ static int lookup_prefix(struct xstore *s, const char *hex, const char *name,
       copy_col(st, 0, id, sizeof id);
   }
   if (found == 0)
-    return xerr_make(err, ENOENT, "No such image: %s", name);
+    return xerr_set(err, ENOENT, "No such image: %s", name);
   if (found > 1)
-    return xerr_make(err, EINVAL, "%s: image id prefix is ambiguous", name);
+    return xerr_set(err, EINVAL, "%s: image id prefix is ambiguous", name);
   return load_by_id(s, id, r, err);
 }
 
@@ -273,11 +273,12 @@ static int lookup_name(struct xstore *s, const struct image_ref *ref, struct ima
 
 int image_lookup(struct xstore *s, const char *name, struct image_record *out,
                  struct xerr *err) {
+  memset(out, 0, sizeof *out);
   if (!name || !*name)
-    return xerr_make(err, EINVAL, "an image name or id is required");
+    return xerr_set(err, EINVAL, "an image name or id is required");
   if (strncmp(name, "sha256:", 7) == 0) {
     if (!is_hex(name + 7))
-      return xerr_make(err, EINVAL, "invalid image id \"%s\"", name);
+      return xerr_set(err, EINVAL, "invalid image id \"%s\"", name);
     return lookup_prefix(s, name + 7, name, out, err);
   }
   struct image_ref ref;
@@ -290,10 +291,10 @@ int image_lookup(struct xstore *s, const char *name, struct image_record *out,
   if (is_hex(name))
     return lookup_prefix(s, name, name, out, err);
   if (perr.msg[0])
-    return xerr_make(err, EINVAL, "%s", perr.msg);
+    return xerr_set(err, EINVAL, "%s", perr.msg);
   char familiar[REF_NAME_MAX * 2];
   ref_familiar(&ref, familiar, sizeof familiar);
-  return xerr_make(err, ENOENT, "No such image: %s", familiar);
+  return xerr_set(err, ENOENT, "No such image: %s", familiar);
 }
 
 int image_list(struct xstore *s, struct image_record **out, size_t *n, struct xerr *err) {
@@ -339,7 +340,7 @@ int image_tag(struct xstore *s, const char *id, const char *ref, struct xerr *er
   if (ref_parse(ref, true, &r, err) < 0)
     return -1;
   if (r.digest[0])
-    return xerr_make(err, EINVAL, "refusing to create a tag with a digest reference");
+    return xerr_set(err, EINVAL, "refusing to create a tag with a digest reference");
   char name[REF_NAME_MAX * 2 + REF_TAG_MAX];
   ref_string(&r, name, sizeof name);
   return exec_text(s, "INSERT OR REPLACE INTO tags(name, image_id) VALUES(?, ?)", err, 2, name,
@@ -350,7 +351,7 @@ int image_untag(struct xstore *s, const char *normalised_tag, struct xerr *err) 
   if (exec_text(s, "DELETE FROM tags WHERE name = ?", err, 1, normalised_tag) < 0)
     return -1;
   if (sqlite3_changes(s->db) == 0)
-    return xerr_make(err, ENOENT, "No such image: %s", normalised_tag);
+    return xerr_set(err, ENOENT, "No such image: %s", normalised_tag);
   return 0;
 }
 
@@ -447,7 +448,7 @@ int image_delete(struct xstore *s, const char *id, bool force,
     char sid[13];
     snprintf(sid, sizeof sid, "%s", digest_hex(id));
     if (!force) {
-      xerr_make(err, EBUSY, "conflict: unable to delete %s (must be forced) - image is being "
+      xerr_set(err, EBUSY, "conflict: unable to delete %s (must be forced) - image is being "
                 "used by stopped container %.12s", sid, user);
       goto out;
     }
@@ -487,7 +488,7 @@ int image_config(struct xstore *s, const struct image_record *r, void **json_out
   json_t *doc = json_loadb(data, len, 0, &jerr);
   if (!json_is_object(doc)) {
     json_decref(doc);
-    return xerr_make(err, EINVAL, "image config %s: malformed JSON: %s", r->id, jerr.text);
+    return xerr_set(err, EINVAL, "image config %s: malformed JSON: %s", r->id, jerr.text);
   }
   *json_out = doc;
   return 0;

@@ -35,12 +35,12 @@ static json_t *parse_json(const char *data, size_t len, const char *what, struct
   json_error_t jerr;
   json_t *doc = json_loadb(data, len, 0, &jerr);
   if (!doc) {
-    xerr_make(err, EINVAL, "%s: malformed JSON at line %d: %s", what, jerr.line, jerr.text);
+    xerr_set(err, EINVAL, "%s: malformed JSON at line %d: %s", what, jerr.line, jerr.text);
     return NULL;
   }
   if (!json_is_object(doc)) {
     json_decref(doc);
-    xerr_make(err, EINVAL, "%s: expected a JSON object", what);
+    xerr_set(err, EINVAL, "%s: expected a JSON object", what);
     return NULL;
   }
   return doc;
@@ -61,16 +61,16 @@ int manifest_media_type(const char *data, size_t len, const char *hint, char out
       mt = MT_OCI_MANIFEST;
     else if (json_integer_value(json_object_get(doc, "schemaVersion")) == 1) {
       json_decref(doc);
-      return xerr_make(err, ENOTSUP, "manifest: Docker schema 1 manifests are not supported");
+      return xerr_set(err, ENOTSUP, "manifest: Docker schema 1 manifests are not supported");
     } else {
       json_decref(doc);
-      return xerr_make(err, EINVAL, "manifest: unknown document (no mediaType, config or manifests)");
+      return xerr_set(err, EINVAL, "manifest: unknown document (no mediaType, config or manifests)");
     }
   }
   snprintf(out, MT_MAX, "%s", mt);
   json_decref(doc);
   if (!media_type_is_index(out) && !media_type_is_manifest(out))
-    return xerr_make(err, ENOTSUP, "manifest: unsupported media type \"%s\"", out);
+    return xerr_set(err, ENOTSUP, "manifest: unsupported media type \"%s\"", out);
   return 0;
 }
 
@@ -79,15 +79,15 @@ static int parse_descriptor(json_t *obj, const char *where, struct descriptor *d
   cleanup_free char *mt = NULL, *digest = NULL;
   bool present;
   if (!json_is_object(obj))
-    return xerr_make(err, EINVAL, "%s: expected an object", where);
+    return xerr_set(err, EINVAL, "%s: expected an object", where);
   if (json_get_string(obj, "mediaType", where, true, &mt, err) < 0 ||
       json_get_string(obj, "digest", where, true, &digest, err) < 0 ||
       json_get_int64(obj, "size", where, true, &d->size, &present, err) < 0)
     return -1;
   if (!digest_valid(digest))
-    return xerr_make(err, EINVAL, "%s.digest: unsupported or invalid digest \"%s\"", where, digest);
+    return xerr_set(err, EINVAL, "%s.digest: unsupported or invalid digest \"%s\"", where, digest);
   if (d->size < 0)
-    return xerr_make(err, EINVAL, "%s.size: negative", where);
+    return xerr_set(err, EINVAL, "%s.size: negative", where);
   snprintf(d->media_type, sizeof d->media_type, "%s", mt);
   snprintf(d->digest, sizeof d->digest, "%s", digest);
   return 0;
@@ -104,7 +104,7 @@ int manifest_parse(const char *data, size_t len, struct image_manifest *m, struc
   if (manifest_media_type(data, len, NULL, m->media_type, err) < 0)
     return -1;
   if (!media_type_is_manifest(m->media_type))
-    return xerr_make(err, EINVAL, "manifest: expected an image manifest, got \"%s\"",
+    return xerr_set(err, EINVAL, "manifest: expected an image manifest, got \"%s\"",
                      m->media_type);
   json_t *doc = parse_json(data, len, "manifest", err);
   if (!doc)
@@ -114,7 +114,7 @@ int manifest_parse(const char *data, size_t len, struct image_manifest *m, struc
   if (parse_descriptor(json_object_get(doc, "config"), "manifest.config", &m->config, err) < 0)
     goto out;
   if (!json_is_array(layers)) {
-    xerr_make(err, EINVAL, "manifest.layers: expected an array");
+    xerr_set(err, EINVAL, "manifest.layers: expected an array");
     goto out;
   }
   m->n_layers = json_array_size(layers);
@@ -129,7 +129,7 @@ int manifest_parse(const char *data, size_t len, struct image_manifest *m, struc
     if (parse_descriptor(json_array_get(layers, i), where, &m->layers[i], err) < 0)
       goto out;
     if (!media_type_is_layer(m->layers[i].media_type)) {
-      xerr_make(err, ENOTSUP, "%s: unknown layer media type \"%s\"", where,
+      xerr_set(err, ENOTSUP, "%s: unknown layer media type \"%s\"", where,
                 m->layers[i].media_type);
       goto out;
     }
@@ -162,10 +162,10 @@ int platform_normalise(const char *in, char *buf, size_t len, struct xerr *err) 
   char os[64] = "linux", arch[64] = "", variant[64] = "";
   const char *slash = strchr(in, '/');
   if (!*in)
-    return xerr_make(err, EINVAL, "invalid platform \"\": expected os/arch[/variant]");
+    return xerr_set(err, EINVAL, "invalid platform \"\": expected os/arch[/variant]");
   if (slash) {
     if (sscanf(in, "%63[^/]/%63[^/]/%63s", os, arch, variant) < 2)
-      return xerr_make(err, EINVAL, "invalid platform \"%s\": expected os/arch[/variant]", in);
+      return xerr_set(err, EINVAL, "invalid platform \"%s\": expected os/arch[/variant]", in);
   } else {
     snprintf(arch, sizeof arch, "%s", in);
   }
@@ -176,7 +176,7 @@ int platform_normalise(const char *in, char *buf, size_t len, struct xerr *err) 
   if (strcmp(arch, "arm64") == 0 && !variant[0])
     snprintf(variant, sizeof variant, "v8");
   if (strpbrk(os, " \t") || strpbrk(arch, " \t") || !arch[0])
-    return xerr_make(err, EINVAL, "invalid platform \"%s\"", in);
+    return xerr_set(err, EINVAL, "invalid platform \"%s\"", in);
   snprintf(buf, len, "%s/%s%s%s", os, arch, variant[0] ? "/" : "", variant);
   return 0;
 }
@@ -210,7 +210,7 @@ int index_select(const char *data, size_t len, const char *platform, struct desc
   char seen[512] = "";
   int ret = -1;
   if (!json_is_array(list)) {
-    xerr_make(err, EINVAL, "image index.manifests: expected an array");
+    xerr_set(err, EINVAL, "image index.manifests: expected an array");
     goto out;
   }
   size_t i;
@@ -231,7 +231,7 @@ int index_select(const char *data, size_t len, const char *platform, struct desc
     size_t used = strlen(seen);
     snprintf(seen + used, sizeof seen - used, "%s%s", used ? ", " : "", have);
   }
-  xerr_make(err, ENOENT, "no image for platform %s in the index (it has: %s)", want,
+  xerr_set(err, ENOENT, "no image for platform %s in the index (it has: %s)", want,
             seen[0] ? seen : "none");
 out:
   json_decref(doc);
@@ -242,12 +242,12 @@ int config_diff_ids(json_t *config, char ***out, struct xerr *err) {
   json_t *rootfs = json_object_get(config, "rootfs");
   json_t *ids = json_is_object(rootfs) ? json_object_get(rootfs, "diff_ids") : NULL;
   if (!json_is_array(ids))
-    return xerr_make(err, EINVAL, "image config: rootfs.diff_ids: expected an array");
+    return xerr_set(err, EINVAL, "image config: rootfs.diff_ids: expected an array");
   if (json_to_strv(ids, "image config: rootfs.diff_ids", out, err) < 0)
     return -1;
   for (char **p = *out; *p; p++)
     if (!digest_valid(*p)) {
-      xerr_make(err, EINVAL, "image config: rootfs.diff_ids: invalid digest \"%s\"", *p);
+      xerr_set(err, EINVAL, "image config: rootfs.diff_ids: invalid digest \"%s\"", *p);
       cleanup_strv_fn(out);
       *out = NULL;
       return -1;

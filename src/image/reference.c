@@ -9,7 +9,7 @@
 #include "common/xerr.h"
 
 static int bad_ref(struct xerr *err, const char *why) {
-  return xerr_make(err, EINVAL, "invalid reference format%s%s", why ? ": " : "", why ? why : "");
+  return xerr_set(err, EINVAL, "invalid reference format%s%s", why ? ": " : "", why ? why : "");
 }
 
 static bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }

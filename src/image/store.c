@@ -182,7 +182,7 @@ bool blob_exists(struct xstore *s, const char *digest) {
 
 int blob_open(struct xstore *s, const char *digest, struct xerr *err) {
   if (!digest_valid(digest))
-    return xerr_make(err, EINVAL, "invalid digest \"%s\"", digest);
+    return xerr_set(err, EINVAL, "invalid digest \"%s\"", digest);
   char path[4096];
   blob_path(s, digest, path, sizeof path);
   int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -202,7 +202,7 @@ int64_t blob_size(struct xstore *s, const char *digest) {
 
 int blob_read(struct xstore *s, const char *digest, char **data, size_t *len, struct xerr *err) {
   if (!digest_valid(digest))
-    return xerr_make(err, EINVAL, "invalid digest \"%s\"", digest);
+    return xerr_set(err, EINVAL, "invalid digest \"%s\"", digest);
   char path[4096];
   blob_path(s, digest, path, sizeof path);
   cleanup_free char *buf = NULL;
@@ -213,7 +213,7 @@ int blob_read(struct xstore *s, const char *digest, char **data, size_t *len, st
   if (digest_buffer(buf, n, got, err) < 0)
     return -1;
   if (strcmp(got, digest) != 0)
-    return xerr_make(err, EIO, "blob %s is corrupt: its content hashes to %s", digest, got);
+    return xerr_set(err, EIO, "blob %s is corrupt: its content hashes to %s", digest, got);
   *data = steal_pointer(&buf);
   if (len)
     *len = n;
@@ -286,7 +286,7 @@ int blob_writer_commit(struct blob_writer *w, const char *expected, char out[DIG
   char got[DIGEST_BUF_LEN];
   digester_final(&w->hash, got);
   if (expected && strcmp(expected, got) != 0) {
-    xerr_make(err, EIO, "digest mismatch: expected %s, the content hashes to %s", expected, got);
+    xerr_set(err, EIO, "digest mismatch: expected %s, the content hashes to %s", expected, got);
     blob_writer_abort(w);
     return -1;
   }

@@ -20,17 +20,14 @@ static int inspect_images(const struct xocker_globals *g, int argc, char **argv,
   json_t *all = json_array();
   int ret = 0;
   for (int i = optind; i < argc; i++) {
-    struct image_record r;
+    struct image_record r = {0};
     struct xerr err = {0};
     json_t *doc = NULL;
     if (image_lookup(s, argv[i], &r, &err) < 0 ||
         image_inspect_json(s, &r, (void **)&doc, &err) < 0) {
-      if (err.msg[0])
-        fprintf(stderr, "Error: %s\n", err.msg);
-      if (r.id[0] || err.msg[0])
-        ret = 1;
-      if (r.id[0])
-        image_record_clear(&r);
+      fprintf(stderr, "Error: %s\n", err.msg);
+      ret = 1;
+      image_record_clear(&r);
       continue;
     }
     image_record_clear(&r);
