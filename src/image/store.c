@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -108,10 +109,9 @@ static char *absolute(const char *path) {
   return out;
 }
 
-static int open_db(struct xstore *s, bool *fresh, struct xerr *err) {
+static int open_db(struct xstore *s, struct xerr *err) {
   char path[4096];
   snprintf(path, sizeof path, "%s/xocker.db", s->root);
-  *fresh = access(path, F_OK) != 0;
   if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
       SQLITE_OK)
     return store_db_error(s, err, path);
@@ -122,6 +122,34 @@ static int open_db(struct xstore *s, bool *fresh, struct xerr *err) {
   return 0;
 }
 
+static bool is_seeded(struct xstore *s) {
+  sqlite3_stmt *st = NULL;
+  bool seeded = false;
+  if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM meta WHERE key = 'seeded'", -1, &st, NULL) ==
+      SQLITE_OK)
+    seeded = sqlite3_step(st) == SQLITE_ROW;
+  sqlite3_finalize(st);
+  return seeded;
+}
+
+/* A new store gets the built-in images exactly once.  Commands that open a
+ * new store at the same moment serialise on ROOT/seed.lock, so none of them
+ * sees a store that exists but is not yet seeded. */
+static int seed_once(struct xstore *s, struct xerr *err) {
+  if (is_seeded(s))
+    return 0;
+  char path[4096];
+  snprintf(path, sizeof path, "%s/seed.lock", s->root);
+  cleanup_close int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0 || flock(fd, LOCK_EX) < 0)
+    return xerr_make(err, errno, "lock %s", path);
+  if (is_seeded(s))
+    return 0;
+  if (builtin_seed(s, err) < 0)
+    return xerr_wrap(err, "seed the built-in images");
+  return store_exec(s, "INSERT OR REPLACE INTO meta(key, value) VALUES('seeded', '1')", err);
+}
+
 int store_open(const char *root, const char *runroot, struct xstore **out, struct xerr *err) {
   struct xstore *s = calloc(1, sizeof *s);
   if (!s)
@@ -129,7 +157,6 @@ int store_open(const char *root, const char *runroot, struct xstore **out, struc
   s->rootfd = -1;
   s->root = absolute(root);
   s->runroot = absolute(runroot ? runroot : XOCKER_DEFAULT_RUNROOT);
-  bool fresh = false;
   if (!s->root || !s->runroot) {
     xerr_make(err, ENOMEM, "store %s", root);
     goto fail;
@@ -141,12 +168,8 @@ int store_open(const char *root, const char *runroot, struct xstore **out, struc
     xerr_make(err, errno, "open store %s", s->root);
     goto fail;
   }
-  if (open_db(s, &fresh, err) < 0)
+  if (open_db(s, err) < 0 || seed_once(s, err) < 0)
     goto fail;
-  if (fresh && builtin_seed(s, err) < 0) {
-    xerr_wrap(err, "seed the built-in images");
-    goto fail;
-  }
   *out = s;
   return 0;
 fail:
