@@ -63,7 +63,9 @@ static const char SCHEMA[] =
     "  digest TEXT NOT NULL,"
     "  registry TEXT NOT NULL,"      /* reference domain: docker.io, 127.0.0.1:5000 */
     "  repo TEXT NOT NULL,"          /* path in the registry: library/busybox */
-    "  PRIMARY KEY(digest, registry, repo));";
+    "  PRIMARY KEY(digest, registry, repo));"
+    /* image/store.c: facts about the store itself ("seeded" once the built-in images are in). */
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);";
 
 int store_db_error(struct xstore *s, struct xerr *err, const char *what) {
   int code = s && s->db ? sqlite3_errcode(s->db) : SQLITE_ERROR;
