@@ -28,32 +28,35 @@ static json_t *config_or_empty(json_t *config, const char *key) {
   return json_is_object(v) ? json_incref(v) : json_object();
 }
 
-/* Overlay's view of an image: the top layer as UpperDir, the rest as LowerDir. */
+/* Overlay's view of an image: the top layer as UpperDir, the layers below as
+ * LowerDir, top first as overlayfs wants them. */
 static json_t *graph_driver(struct xstore *s, json_t *config) {
   json_t *data = json_object();
   cleanup_strv char **diff_ids = NULL;
   struct xerr err = {0};
   if (config_diff_ids(config, &diff_ids, &err) == 0 && diff_ids[0]) {
+    size_t n = 0;
+    while (diff_ids[n])
+      n++;
     char chain[DIGEST_BUF_LEN] = "", path[4096];
-    size_t lower_len = 0;
-    char lower[16384] = "";
-    for (size_t i = 0; diff_ids[i]; i++) {
+    cleanup_free char *lower = NULL;
+    for (size_t i = 0; i < n; i++) {
       char next[DIGEST_BUF_LEN];
       if (layer_chain_id(i ? chain : NULL, diff_ids[i], next, &err) < 0)
         break;
       memcpy(chain, next, sizeof chain);
       layer_diff_path(s, chain, path, sizeof path);
-      if (!diff_ids[i + 1]) {
+      if (i + 1 == n) {
         json_object_set_new(data, "UpperDir", json_string(path));
-      } else {
-        /* LowerDir lists the layers top first, as overlayfs wants them. */
-        char tmp[16384];
-        snprintf(tmp, sizeof tmp, "%s%s%s", path, lower_len ? ":" : "", lower);
-        snprintf(lower, sizeof lower, "%s", tmp);
-        lower_len = strlen(lower);
+        break;
       }
+      char *joined = NULL;
+      if (asprintf(&joined, "%s%s%s", path, lower ? ":" : "", lower ? lower : "") < 0)
+        break;
+      free(lower);
+      lower = joined;
     }
-    if (lower_len)
+    if (lower)
       json_object_set_new(data, "LowerDir", json_string(lower));
   }
   json_t *g = json_object();
