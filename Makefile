@@ -67,8 +67,13 @@ $(BUILD)/xhelper: tests/helper/xhelper.c
 
 # The busybox OCI bundle made from Debian's busybox-static (see scripts/).
 bundle: $(BUILD)/busybox-bundle/config.json
-$(BUILD)/busybox-bundle/config.json: scripts/make-busybox-bundle.sh
+$(BUILD)/busybox-bundle/config.json: scripts/make-busybox-bundle.sh scripts/busybox-rootfs.sh
 	scripts/make-busybox-bundle.sh $(BUILD)/busybox-bundle
+
+# The built-in image busybox:latest, an OCI layout next to xocker (image/builtin.h).
+all: $(BUILD)/busybox-oci/index.json
+$(BUILD)/busybox-oci/index.json: scripts/make-busybox-image.sh scripts/busybox-rootfs.sh
+	scripts/make-busybox-image.sh $(BUILD)/busybox-oci
 
 unit: $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do $$t || exit 1; done

@@ -17,16 +17,9 @@ usage() { echo "usage: $0 DIR" >&2; exit 2; }
 [[ $# -eq 1 && -n "$1" ]] || usage
 dir=${1%/}
 
-BUSYBOX=${BUSYBOX:-/bin/busybox}
-if [[ ! -x "$BUSYBOX" ]]; then
-	echo "$0: $BUSYBOX not found: install busybox-static (scripts/install-deps.sh)" >&2
-	exit 1
-fi
-# A dynamically linked busybox would not run in a rootfs without its libraries.
-if ! "$BUSYBOX" --list-full >/dev/null 2>&1; then
-	echo "$0: $BUSYBOX does not run" >&2
-	exit 1
-fi
+# The rootfs is shared with the built-in busybox image (make-busybox-image.sh).
+source "$(dirname -- "${BASH_SOURCE[0]}")/busybox-rootfs.sh"
+busybox_check
 
 parent=$(dirname -- "$dir")
 mkdir -p -- "$parent"
@@ -43,43 +36,7 @@ trap cleanup EXIT
 chmod 0755 "$tmp"
 
 # ---- rootfs -------------------------------------------------------------------------------------
-rootfs=$tmp/rootfs
-mkdir -p "$rootfs"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,etc,root,home/xuser}
-chmod 1777 "$rootfs/tmp"
-chmod 0700 "$rootfs/root"
-chown 1000:1000 "$rootfs/home/xuser"
-cp -- "$BUSYBOX" "$rootfs/bin/busybox"
-chmod 0755 "$rootfs/bin/busybox"
-
-# One absolute symlink per applet, e.g. usr/bin/env -> /bin/busybox (absolute is right inside the
-# container's root). Entries are relative paths such as "bin/ls", "usr/sbin/chroot", "linuxrc".
-while IFS= read -r applet; do
-	[[ -n "$applet" && "$applet" != bin/busybox ]] || continue
-	mkdir -p -- "$rootfs/$(dirname -- "$applet")"
-	ln -sfn /bin/busybox "$rootfs/$applet"
-done < <("$BUSYBOX" --list-full)
-
-cat >"$rootfs/etc/passwd" <<'PASSWD'
-root:x:0:0:root:/root:/bin/sh
-daemon:x:1:1:daemon:/usr/sbin:/bin/false
-xuser:x:1000:1000:xrun test user:/home/xuser:/bin/sh
-nobody:x:65534:65534:nobody:/nonexistent:/bin/false
-PASSWD
-
-# xuser is also a member of xextra, so tests of supplementary groups from /etc/group have a case.
-cat >"$rootfs/etc/group" <<'GROUP'
-root:x:0:
-daemon:x:1:
-xuser:x:1000:
-xextra:x:2000:xuser
-nogroup:x:65534:
-GROUP
-
-cat >"$rootfs/etc/hosts" <<'HOSTS'
-127.0.0.1	localhost
-::1	localhost ip6-localhost ip6-loopback
-HOSTS
-chmod 0644 "$rootfs"/etc/{passwd,group,hosts}
+busybox_rootfs "$tmp/rootfs"
 
 # ---- config.json --------------------------------------------------------------------------------
 # runc 1.1.5's `runc spec`, with terminal false, our args and hostname, and the cgroup namespace
