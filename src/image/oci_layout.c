@@ -190,8 +190,8 @@ done:
 
 static int import_blob_file(struct xstore *s, int blobsfd, const char *hex, struct xerr *err) {
   char digest[DIGEST_BUF_LEN];
-  snprintf(digest, sizeof digest, DIGEST_PREFIX "%s", hex);
-  if (!digest_valid(digest))
+  snprintf(digest, sizeof digest, DIGEST_PREFIX "%.64s", hex);
+  if (strlen(hex) != DIGEST_HEX_LEN || !digest_valid(digest))
     return 0; /* not a blob of ours: other algorithms, stray files */
   if (blob_exists(s, digest))
     return 0; /* already stored, and verified when it was */
