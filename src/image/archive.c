@@ -166,7 +166,7 @@ static int afile_blob(struct xstore *s, struct afile *a, struct xerr *err) {
 
 static int archive_failure(struct archive *a, struct xerr *err, const char *what) {
   const char *msg = archive_error_string(a);
-  return xerr_make(err, EINVAL, "%s: %s", what, msg ? msg : "read error");
+  return xerr_make(err, 0, "%s: %s", what, msg ? msg : "read error");
 }
 
 /* Stream the entry's data into the blob store; expected may be NULL. */
@@ -207,7 +207,7 @@ static int entry_to_memory(struct archive *a, struct afile *f, int64_t size, str
       return archive_failure(a, err, f->path);
     have += (size_t)got;
     if (have > (size_t)size)
-      return xerr_make(err, EINVAL, "%s: longer than its tar header says", f->path);
+      return xerr_make(err, 0, "%s: longer than its tar header says", f->path);
   }
   f->data[have] = '\0';
   f->len = have;
@@ -287,7 +287,7 @@ static int read_archive(struct xstore *s, int fd, struct afiles *files, struct x
     }
   }
   if (entries == 0)
-    ret = xerr_make(err, EINVAL, "the input is empty: not a tar archive");
+    ret = xerr_make(err, 0, "the input is empty: not a tar archive");
 out:
   archive_read_free(a);
   return ret;
@@ -331,7 +331,7 @@ static int docker_config(struct xstore *s, struct afiles *files, const char *pat
                          char digest[DIGEST_BUF_LEN], json_t **config, struct xerr *err) {
   struct afile *f = afile_find(files, path);
   if (!f)
-    return xerr_make(err, ENOENT, "manifest.json names config %s, which is not in the archive",
+    return xerr_make(err, 0, "manifest.json names config %s, which is not in the archive",
                      path);
   if (afile_blob(s, f, err) < 0)
     return -1;
@@ -339,7 +339,7 @@ static int docker_config(struct xstore *s, struct afiles *files, const char *pat
   char named[DIGEST_BUF_LEN];
   if (snprintf(named, sizeof named, DIGEST_PREFIX "%.64s", base) > 0 && digest_valid(named) &&
       strcmp(base + DIGEST_HEX_LEN, ".json") == 0 && strcmp(named, f->digest) != 0)
-    return xerr_make(err, EIO, "config %s in the archive is corrupt: its content hashes to %s",
+    return xerr_make(err, 0, "config %s in the archive is corrupt: its content hashes to %s",
                      path, f->digest);
   cleanup_free char *data = NULL;
   size_t len = 0;
@@ -350,7 +350,7 @@ static int docker_config(struct xstore *s, struct afiles *files, const char *pat
   if (!json_is_object(*config)) {
     json_decref(*config);
     *config = NULL;
-    return xerr_make(err, EINVAL, "config %s: not a JSON object (%s)", path, jerr.text);
+    return xerr_make(err, 0, "config %s: not a JSON object (%s)", path, jerr.text);
   }
   memcpy(digest, f->digest, DIGEST_BUF_LEN);
   return 0;
@@ -362,10 +362,10 @@ static int docker_layers(struct xstore *s, struct afiles *files, json_t *layers,
   for (size_t i = 0; i < json_array_size(layers); i++) {
     const char *path = json_string_value(json_array_get(layers, i));
     if (!path)
-      return xerr_make(err, EINVAL, "manifest.json: Layers[%zu]: expected a string", i);
+      return xerr_make(err, 0, "manifest.json: Layers[%zu]: expected a string", i);
     struct afile *f = afile_find(files, path);
     if (!f)
-      return xerr_make(err, ENOENT, "manifest.json names layer %s, which is not in the archive",
+      return xerr_make(err, 0, "manifest.json names layer %s, which is not in the archive",
                        path);
     char mt[MT_MAX];
     if (afile_blob(s, f, err) < 0 || sniff_layer_type(s, f->digest, mt, err) < 0)
@@ -403,7 +403,7 @@ static int docker_entry(struct xstore *s, struct afiles *files, json_t *entry, s
   json_t *layers = json_member(entry, "Layers");
   json_t *tags = json_member(entry, "RepoTags");
   if (!config_path || !json_is_array(layers) || (tags && !json_is_array(tags)))
-    return xerr_make(err, EINVAL, "manifest.json: entry %zu: expected Config, Layers, RepoTags",
+    return xerr_make(err, 0, "manifest.json: entry %zu: expected Config, Layers, RepoTags",
                      i);
   char config_digest[DIGEST_BUF_LEN], manifest[DIGEST_BUF_LEN];
   json_t *config = NULL;
@@ -418,7 +418,7 @@ static int docker_entry(struct xstore *s, struct afiles *files, json_t *entry, s
   while (diff_ids && diff_ids[n_diff])
     n_diff++;
   if (n_diff != json_array_size(layers))
-    return xerr_make(err, EINVAL,
+    return xerr_make(err, 0,
                      "manifest.json: image %s has %zu layers but its config lists %zu diff ids",
                      config_path, json_array_size(layers), n_diff);
   json_t *descs = json_array();
@@ -455,10 +455,10 @@ static int docker_images(struct xstore *s, struct afiles *files, struct afile *m
   json_t *doc = json_loadb(data, len, 0, &jerr);
   if (!json_is_array(doc)) {
     json_decref(doc);
-    return xerr_make(err, EINVAL, "manifest.json: expected a JSON array%s%s",
+    return xerr_make(err, 0, "manifest.json: expected a JSON array%s%s",
                      doc ? "" : ": ", doc ? "" : jerr.text);
   }
-  int ret = json_array_size(doc) ? 0 : xerr_make(err, EINVAL, "manifest.json names no image");
+  int ret = json_array_size(doc) ? 0 : xerr_make(err, 0, "manifest.json names no image");
   for (size_t i = 0; ret == 0 && i < json_array_size(doc); i++)
     ret = docker_entry(s, files, json_array_get(doc, i), i, imgs, n, err);
   json_decref(doc);
@@ -474,17 +474,17 @@ static int check_image_blobs(struct xstore *s, const char *manifest_digest,
   size_t len = 0;
   struct image_manifest m;
   if (!blob_exists(s, manifest_digest))
-    return xerr_make(err, ENOENT, "manifest %s is not in the archive", manifest_digest);
+    return xerr_make(err, 0, "manifest %s is not in the archive", manifest_digest);
   if (blob_read(s, manifest_digest, &data, &len, err) < 0 ||
       manifest_parse(data, len, &m, err) < 0)
     return xerr_wrap(err, "manifest %s", manifest_digest);
   int ret = 0;
   if (!blob_exists(s, m.config.digest))
-    ret = xerr_make(err, ENOENT, "config %s of manifest %s is not in the archive",
+    ret = xerr_make(err, 0, "config %s of manifest %s is not in the archive",
                     m.config.digest, manifest_digest);
   for (size_t i = 0; ret == 0 && i < m.n_layers; i++)
     if (!blob_exists(s, m.layers[i].digest))
-      ret = xerr_make(err, ENOENT, "layer %s of manifest %s is not in the archive",
+      ret = xerr_make(err, 0, "layer %s of manifest %s is not in the archive",
                       m.layers[i].digest, manifest_digest);
   memcpy(id, m.config.digest, DIGEST_BUF_LEN);
   manifest_free(&m);
@@ -572,7 +572,7 @@ int archive_load(struct xstore *s, int fd, const char *dir, const char *platform
       if (docker_images(s, &files, mf, &imgs, &n_imgs, err) < 0)
         goto out;
     } else {
-      xerr_make(err, EINVAL, "the archive has neither manifest.json nor index.json: "
+      xerr_make(err, 0, "the archive has neither manifest.json nor index.json: "
                              "not a docker-archive or an OCI image archive");
       goto out;
     }

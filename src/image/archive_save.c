@@ -196,7 +196,7 @@ static int write_blob(struct save_ctx *c, const char *digest, struct xerr *err) 
   char got_digest[DIGEST_BUF_LEN];
   digester_final(&h, got_digest);
   if (total != st.st_size || strcmp(got_digest, digest) != 0)
-    return xerr_make(err, EIO, "blob %s is corrupt: its content hashes to %s", digest, got_digest);
+    return xerr_make(err, 0, "blob %s is corrupt: its content hashes to %s", digest, got_digest);
   char(*grown)[DIGEST_BUF_LEN] = realloc(c->written, (c->n_written + 1) * sizeof *grown);
   if (!grown)
     return xerr_make(err, ENOMEM, "save");

@@ -50,7 +50,7 @@ static int split_words(const char *s, char ***out, struct xerr *err) {
     if (quote) {
       free(word);
       cleanup_strv_fn(&v);
-      return xerr_make(err, EINVAL, "unterminated quote in \"%s\"", s);
+      return xerr_make(err, 0, "unterminated quote in \"%s\"", s);
     }
     word[len] = '\0';
     char **grown = realloc(v, (n + 2) * sizeof *grown);
@@ -116,7 +116,7 @@ static int key_values(const char *name, const char *args,
     while (isspace((unsigned char)*sp))
       sp++;
     if (!key || !*sp)
-      return xerr_make(err, EINVAL, "%s must have two arguments", name);
+      return xerr_make(err, 0, "%s must have two arguments", name);
     return set(config, key, sp) < 0 ? xerr_make(err, ENOMEM, "%s", name) : 0;
   }
   if (split_words(args, &words, err) < 0)
@@ -124,7 +124,7 @@ static int key_values(const char *name, const char *args,
   for (char **w = words; *w; w++) {
     char *eq = strchr(*w, '=');
     if (!eq || eq == *w)
-      return xerr_make(err, EINVAL, "%s names \"%s\": expected KEY=VALUE", name, *w);
+      return xerr_make(err, 0, "%s names \"%s\": expected KEY=VALUE", name, *w);
     *eq = '\0';
     if (set(config, *w, eq + 1) < 0)
       return xerr_make(err, ENOMEM, "%s", name);
@@ -186,7 +186,7 @@ static int expose(json_t *config, const char *args, struct xerr *err) {
       ok = sscanf(*w, "%u-%u%n", &lo, &hi, &used) == 2 && (size_t)used == strlen(*w);
     if (!ok || lo == 0 || hi > 65535 || hi < lo ||
         (strcmp(proto, "tcp") && strcmp(proto, "udp") && strcmp(proto, "sctp")))
-      return xerr_make(err, EINVAL, "EXPOSE: invalid port \"%s%s%s\"", *w, slash ? "/" : "",
+      return xerr_make(err, 0, "EXPOSE: invalid port \"%s%s%s\"", *w, slash ? "/" : "",
                        slash ? proto : "");
     for (unsigned p = lo; p <= hi; p++) {
       char key[32];
@@ -214,7 +214,7 @@ static int volume(json_t *config, const char *args, struct xerr *err) {
     return xerr_make(err, ENOMEM, "VOLUME");
   for (char **w = words; w && *w; w++) {
     if (!**w)
-      return xerr_make(err, EINVAL, "VOLUME specified can not be an empty string");
+      return xerr_make(err, 0, "VOLUME specified can not be an empty string");
     if (json_put(vols, *w, json_object()) < 0)
       return xerr_make(err, ENOMEM, "VOLUME");
   }
@@ -252,9 +252,9 @@ int import_apply_change(json_t *config, const char *change, struct xerr *err) {
   size_t klen = strcspn(change, " \t");
   char name[16];
   if (klen == 0)
-    return xerr_make(err, EINVAL, "empty change");
+    return xerr_make(err, 0, "empty change");
   if (klen >= sizeof name)
-    return xerr_make(err, EINVAL, "\"%.*s\" is not a valid change command", (int)klen, change);
+    return xerr_make(err, 0, "\"%.*s\" is not a valid change command", (int)klen, change);
   for (size_t i = 0; i < klen; i++)
     name[i] = (char)toupper((unsigned char)change[i]);
   name[klen] = '\0';
@@ -269,9 +269,9 @@ int import_apply_change(json_t *config, const char *change, struct xerr *err) {
   for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
     valid = valid || strcmp(name, known[i]) == 0;
   if (!valid)
-    return xerr_make(err, EINVAL, "\"%s\" is not a valid change command", name);
+    return xerr_make(err, 0, "\"%s\" is not a valid change command", name);
   if (!args[0])
-    return xerr_make(err, EINVAL, "%s requires at least one argument", name);
+    return xerr_make(err, 0, "%s requires at least one argument", name);
   int r;
   if (strcmp(name, "CMD") == 0 || strcmp(name, "ENTRYPOINT") == 0)
     r = json_put(config, strcmp(name, "CMD") == 0 ? "Cmd" : "Entrypoint", command_form(args));
@@ -307,7 +307,7 @@ static int store_layer(struct xstore *s, int fd, char digest[DIGEST_BUF_LEN], st
   archive_read_support_format_raw(a);
   if (archive_read_open_fd(a, fd, 65536) != ARCHIVE_OK ||
       archive_read_next_header(a, &e) != ARCHIVE_OK) {
-    xerr_make(err, EINVAL, "read the tarball: %s",
+    xerr_make(err, 0, "read the tarball: %s",
               archive_error_string(a) ? archive_error_string(a) : "empty input");
     goto out;
   }
@@ -319,11 +319,11 @@ static int store_layer(struct xstore *s, int fd, char digest[DIGEST_BUF_LEN], st
     if (blob_writer_write(w, buf, (size_t)got, err) < 0)
       goto out;
   if (got < 0) {
-    xerr_make(err, EINVAL, "read the tarball: %s", archive_error_string(a));
+    xerr_make(err, 0, "read the tarball: %s", archive_error_string(a));
     goto out;
   }
   if (blob_writer_size(w) == 0) {
-    xerr_make(err, EINVAL, "the tarball is empty");
+    xerr_make(err, 0, "the tarball is empty");
     goto out;
   }
   ret = blob_writer_commit(w, NULL, digest, err);

@@ -116,7 +116,7 @@ static int nested_manifest(struct xstore *s, const char *index_digest, const cha
       index_select(data, len, platform, &d, err) < 0)
     return xerr_wrap(err, "index %s", index_digest);
   if (!media_type_is_manifest(d.media_type))
-    return xerr_make(err, ENOTSUP, "index %s: entry %s has unsupported media type \"%s\"",
+    return xerr_make(err, 0, "index %s: entry %s has unsupported media type \"%s\"",
                      index_digest, d.digest, d.media_type);
   memcpy(out, d.digest, DIGEST_BUF_LEN);
   return 0;
@@ -126,12 +126,12 @@ static int index_entry(struct xstore *s, json_t *entry, size_t i, const char *pl
                        struct loaded_image **out, size_t *n, struct xerr *err) {
   const char *digest = json_string_value(json_member(entry, "digest"));
   if (!json_is_object(entry) || !digest)
-    return xerr_make(err, EINVAL, "index.json: manifests[%zu]: expected a descriptor", i);
+    return xerr_make(err, 0, "index.json: manifests[%zu]: expected a descriptor", i);
   if (!digest_valid(digest))
-    return xerr_make(err, EINVAL, "index.json: manifests[%zu]: invalid digest \"%s\"", i,
+    return xerr_make(err, 0, "index.json: manifests[%zu]: invalid digest \"%s\"", i,
                      digest);
   if (!blob_exists(s, digest))
-    return xerr_make(err, ENOENT, "index.json names %s, which is not in the archive", digest);
+    return xerr_make(err, 0, "index.json names %s, which is not in the archive", digest);
   char mt[MT_MAX], manifest[DIGEST_BUF_LEN], name[REF_NAME_MAX * 2];
   if (entry_media_type(s, entry, digest, mt, err) < 0)
     return -1;
@@ -141,7 +141,7 @@ static int index_entry(struct xstore *s, json_t *entry, size_t i, const char *pl
   } else if (media_type_is_manifest(mt)) {
     snprintf(manifest, sizeof manifest, "%s", digest);
   } else {
-    return xerr_make(err, ENOTSUP, "index.json: manifests[%zu]: unknown media type \"%s\"", i,
+    return xerr_make(err, 0, "index.json: manifests[%zu]: unknown media type \"%s\"", i,
                      mt);
   }
   entry_name(entry, name, sizeof name);
@@ -153,7 +153,7 @@ int oci_index_images(struct xstore *s, const char *index, size_t len, const char
   json_error_t jerr;
   json_t *doc = json_loadb(index, len, 0, &jerr);
   if (!doc)
-    return xerr_make(err, EINVAL, "index.json: malformed JSON at line %d: %s", jerr.line,
+    return xerr_make(err, 0, "index.json: malformed JSON at line %d: %s", jerr.line,
                      jerr.text);
   int ret = -1;
   const char *mt = json_string_value(json_member(doc, "mediaType"));
@@ -161,18 +161,18 @@ int oci_index_images(struct xstore *s, const char *index, size_t len, const char
   *out = NULL;
   *n = 0;
   if (mt && !media_type_is_index(mt)) {
-    xerr_make(err, ENOTSUP, "index.json: unsupported media type \"%s\"", mt);
+    xerr_make(err, 0, "index.json: unsupported media type \"%s\"", mt);
     goto done;
   }
   if (!json_is_array(manifests)) {
-    xerr_make(err, EINVAL, "index.json: manifests: expected an array");
+    xerr_make(err, 0, "index.json: manifests: expected an array");
     goto done;
   }
   for (size_t i = 0; i < json_array_size(manifests); i++)
     if (index_entry(s, json_array_get(manifests, i), i, platform, out, n, err) < 0)
       goto done;
   if (*n == 0) {
-    xerr_make(err, EINVAL, "index.json names no image");
+    xerr_make(err, 0, "index.json names no image");
     goto done;
   }
   ret = 0;

@@ -44,7 +44,7 @@ static size_t write_to_fd(char *data, size_t size, size_t nmemb, void *fdp) {
 /* Download url into an anonymous file under the store's blobs/tmp; its fd. */
 static int fetch_url(struct xstore *s, const char *url, struct xerr *err) {
   if (!url_allowed(url))
-    return xerr_make(err, EPERM, "import from %s: only http:// URLs on this machine "
+    return xerr_make(err, 0, "import from %s: only http:// URLs on this machine "
                                  "(127.0.0.1, localhost) can be imported", url);
   char tmpdir[4096];
   snprintf(tmpdir, sizeof tmpdir, "%s/blobs/tmp", s->root);
@@ -65,7 +65,7 @@ static int fetch_url(struct xstore *s, const char *url, struct xerr *err) {
   CURLcode rc = curl_easy_perform(curl);
   curl_easy_cleanup(curl);
   if (rc != CURLE_OK)
-    return xerr_make(err, EIO, "import from %s: %s", url,
+    return xerr_make(err, 0, "import from %s: %s", url,
                      curl_err[0] ? curl_err : curl_easy_strerror(rc));
   if (lseek(fd, 0, SEEK_SET) < 0)
     return xerr_make(err, errno, "import from %s", url);
@@ -97,7 +97,7 @@ int cmd_import(const struct xocker_globals *g, int argc, char **argv) {
   const char *changes[MAX_CHANGES];
   struct import_options o = {.changes = changes};
   int c;
-  while ((c = cli_getopt(argc, argv, "+c:m:", opts)) != -1) {
+  while ((c = cli_getopt(argc, argv, "c:m:", opts)) != -1) {
     switch (c) {
     case 'c':
       if (o.n_changes == MAX_CHANGES)

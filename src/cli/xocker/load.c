@@ -49,7 +49,7 @@ int cmd_load(const struct xocker_globals *g, int argc, char **argv) {
   };
   const char *input = NULL, *platform = NULL;
   int c;
-  while ((c = cli_getopt(argc, argv, "+i:q", opts)) != -1) {
+  while ((c = cli_getopt(argc, argv, "i:q", opts)) != -1) {
     switch (c) {
     case 'i': input = optarg; break;
     case 'q': break; /* there is no progress output to suppress */

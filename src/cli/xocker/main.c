@@ -185,7 +185,10 @@ int main(int argc, char **argv) {
   }
   int cargc = argc - optind;
   char **cargv = argv + optind;
-  optind = 1; /* each command parses its own flags from its argv */
+  /* Each command parses its own flags from its argv.  0, not 1: glibc then
+   * starts afresh, forgetting the "+" (stop at the first argument) of the
+   * global options, so flags may follow arguments as with Docker. */
+  optind = 0;
   if (strcmp(cargv[0], "image") == 0 || strcmp(cargv[0], "container") == 0)
     return run_group(&g, cargv[0], cargc - 1, cargv + 1);
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

@@ -57,7 +57,7 @@ int cmd_save(const struct xocker_globals *g, int argc, char **argv) {
   const char *output = NULL;
   enum archive_format format = ARCHIVE_DOCKER;
   int c;
-  while ((c = cli_getopt(argc, argv, "+o:", opts)) != -1) {
+  while ((c = cli_getopt(argc, argv, "o:", opts)) != -1) {
     switch (c) {
     case 'o': output = optarg; break;
     case OPT_FORMAT:
