@@ -219,15 +219,15 @@ static int write_image_blobs(struct save_ctx *c, const struct saved_image *img,
 /* ---- the documents ---- */
 
 static int add_index_entries(struct save_ctx *c, json_t *index, const struct saved_image *img,
-                             struct xerr *err) {
+                             bool full_ref_name, struct xerr *err) {
   struct descriptor d = {0};
   snprintf(d.media_type, sizeof d.media_type, "%s", img->rec.manifest_media_type);
   snprintf(d.digest, sizeof d.digest, "%s", img->rec.manifest_digest);
   d.size = blob_size(c->store, d.digest);
   if (!img->tags[0])
-    return oci_index_add(index, &d, NULL, err);
+    return oci_index_add(index, &d, NULL, false, err);
   for (char **t = img->tags; *t; t++)
-    if (oci_index_add(index, &d, *t, err) < 0)
+    if (oci_index_add(index, &d, *t, full_ref_name, err) < 0)
       return -1;
   return 0;
 }
@@ -306,13 +306,15 @@ static int write_docker_files(struct save_ctx *c, struct xerr *err) {
   return ret;
 }
 
-static int write_layout_files(struct save_ctx *c, struct xerr *err) {
+/* An oci-archive names images the way Podman and skopeo do (the whole
+ * reference in ref.name); a docker-archive the way Docker 25+ does. */
+static int write_layout_files(struct save_ctx *c, enum archive_format format, struct xerr *err) {
   json_t *index = oci_index_new();
   if (!index)
     return xerr_make(err, ENOMEM, "index.json");
   int ret = 0;
   for (size_t i = 0; ret == 0 && i < c->n_images; i++)
-    ret = add_index_entries(c, index, &c->images[i], err);
+    ret = add_index_entries(c, index, &c->images[i], format == ARCHIVE_OCI, err);
   if (ret == 0)
     ret = write_json(c, OCI_INDEX_FILE, index, err);
   json_decref(index);
@@ -346,7 +348,7 @@ int archive_save(struct xstore *s, const char *const *names, size_t n_names,
   for (size_t i = 0; i < c.n_images; i++)
     if (write_image_blobs(&c, &c.images[i], err) < 0)
       goto out;
-  if (write_layout_files(&c, err) < 0)
+  if (write_layout_files(&c, format, err) < 0)
     goto out;
   if (format == ARCHIVE_DOCKER && write_docker_files(&c, err) < 0)
     goto out;

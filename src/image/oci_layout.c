@@ -265,18 +265,18 @@ json_t *oci_index_new(void) {
 }
 
 int oci_index_add(json_t *index, const struct descriptor *manifest, const char *name,
-                  struct xerr *err) {
+                  bool full_ref_name, struct xerr *err) {
   json_t *entry = json_object();
   if (!entry || json_put(entry, "mediaType", json_string(manifest->media_type)) < 0 ||
       json_put(entry, "digest", json_string(manifest->digest)) < 0 ||
       json_put(entry, "size", json_integer(manifest->size)) < 0)
     goto nomem;
   if (name) {
-    /* The tag alone in ref.name, as Docker writes it; the whole name for
-     * containerd and Docker's loader. */
     const char *colon = strrchr(name, ':');
     const char *slash = strrchr(name, '/');
-    const char *tag = colon && (!slash || colon > slash) ? colon + 1 : "latest";
+    const char *tag = full_ref_name                    ? name
+                      : colon && (!slash || colon > slash) ? colon + 1
+                                                           : "latest";
     json_t *ann = json_object();
     if (!ann || json_put(ann, ANNOTATION_CONTAINERD_NAME, json_string(name)) < 0 ||
         json_put(ann, ANNOTATION_REF_NAME, json_string(tag)) < 0 ||

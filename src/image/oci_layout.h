@@ -9,6 +9,7 @@
 #define XOCKER_IMAGE_OCI_LAYOUT_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "image/digest.h"
@@ -49,9 +50,12 @@ int oci_layout_import_dir(struct xstore *s, const char *dir, char **index, size_
                           struct xerr *err);
 
 /* index.json for a layout being written: an empty index, then one entry per
- * (manifest, name); name is a normalised "repo:tag" or NULL. */
+ * (manifest, name); name is a normalised "repo:tag" or NULL.  The name goes
+ * into io.containerd.image.name, and into ref.name whole (full_ref_name:
+ * what Podman and skopeo write and read) or as the tag alone (what Docker
+ * writes). */
 json_t *oci_index_new(void);
 int oci_index_add(json_t *index, const struct descriptor *manifest, const char *name,
-                  struct xerr *err);
+                  bool full_ref_name, struct xerr *err);
 
 #endif
