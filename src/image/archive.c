@@ -182,7 +182,8 @@ static int entry_to_blob(struct xstore *s, struct archive *a, const char *path,
       break;
     if (got < 0) {
       blob_writer_abort(w);
-      return archive_failure(a, err, path);
+      archive_failure(a, err, path);
+      return xerr_wrap(err, "the archive is damaged or truncated");
     }
     if (blob_writer_write(w, buf, (size_t)got, err) < 0) {
       blob_writer_abort(w);
@@ -203,8 +204,10 @@ static int entry_to_memory(struct archive *a, struct afile *f, int64_t size, str
     la_ssize_t got = archive_read_data(a, f->data + have, (size_t)size - have + 1);
     if (got == 0)
       break;
-    if (got < 0)
-      return archive_failure(a, err, f->path);
+    if (got < 0) {
+      archive_failure(a, err, f->path);
+      return xerr_wrap(err, "the archive is damaged or truncated");
+    }
     have += (size_t)got;
     if (have > (size_t)size)
       return xerr_make(err, 0, "%s: longer than its tar header says", f->path);
@@ -248,8 +251,12 @@ static int read_entry(struct xstore *s, struct archive *a, struct archive_entry 
   }
   if (blob_path_digest(path, named)) {
     snprintf(f->digest, sizeof f->digest, "%s", named);
-    if (blob_exists(s, named))
-      return archive_read_data_skip(a) == ARCHIVE_OK ? 0 : archive_failure(a, err, path);
+    if (blob_exists(s, named)) {
+      if (archive_read_data_skip(a) == ARCHIVE_OK)
+        return 0;
+      archive_failure(a, err, path);
+      return xerr_wrap(err, "the archive is damaged or truncated");
+    }
     return entry_to_blob(s, a, path, named, f->digest, err);
   }
   int64_t size = archive_entry_size_is_set(e) ? archive_entry_size(e) : -1;
@@ -266,7 +273,7 @@ static int read_archive(struct xstore *s, int fd, struct afiles *files, struct x
   archive_read_support_format_tar(a);
   int ret = 0;
   if (archive_read_open_fd(a, fd, 65536) != ARCHIVE_OK) {
-    ret = archive_failure(a, err, "read the archive");
+    ret = archive_failure(a, err, "the input is not a tar archive");
     goto out;
   }
   struct archive_entry *e;

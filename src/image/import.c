@@ -370,7 +370,9 @@ static json_t *image_config_json(json_t *container_config, const char *diff_id,
   now_rfc3339(created, sizeof created);
   json_t *image = json_object(), *rootfs = json_object(), *history = json_object();
   const char *diffs[] = {diff_id, NULL};
+  /* The comment also at the top, where `docker inspect` shows it. */
   if (!image || !rootfs || !history || json_put(image, "created", json_string(created)) < 0 ||
+      json_put(image, "comment", json_string(comment)) < 0 ||
       json_put(image, "config", json_incref(container_config)) < 0 ||
       json_put(rootfs, "type", json_string("layers")) < 0 ||
       json_put(rootfs, "diff_ids", json_string_array(diffs)) < 0 ||
