@@ -87,7 +87,7 @@ static int clean_path(const char *in, char *out, size_t len, const char *what,
       continue;
     if (n == 2 && start[0] == '.' && start[1] == '.') {
       if (o == 0)
-        return xerr_make(err, EPERM, "%s \"%s\" points outside the layer", what, in);
+        return xerr_set(err, EPERM, "%s \"%s\" points outside the layer", what, in);
       while (o > 0 && out[o - 1] != '/')
         o--;
       if (o > 0)
@@ -166,7 +166,7 @@ static int write_data(struct unpacker *u, int fd, const char *path, int64_t size
     }
   }
   if (r != ARCHIVE_EOF)
-    return xerr_make(err, EIO, "read %s: %s", path, archive_error_string(u->tar));
+    return xerr_set(err, EIO, "read %s: %s", path, archive_error_string(u->tar));
   /* Sparse files end with a hole that no block covers. */
   if (ftruncate(fd, size) < 0)
     return xerr_make(err, errno, "write %s", path);
@@ -255,7 +255,7 @@ static int make_hardlink(struct unpacker *u, struct archive_entry *e, int parent
   if (clean_path(archive_entry_hardlink(e), target, sizeof target, "hard link target", err) < 0)
     return -1;
   if (!*target)
-    return xerr_make(err, EPERM, "hard link %s to the layer's root", path);
+    return xerr_set(err, EPERM, "hard link %s to the layer's root", path);
   /* Resolved inside the layer, last component not followed (so a link
    * to a symlink links the symlink): a link to "/etc/passwd" means the
    * layer's own etc/passwd, never the host's. */
@@ -277,7 +277,7 @@ static int make_hardlink(struct unpacker *u, struct archive_entry *e, int parent
   if (fstat(fd, &st) < 0)
     return xerr_make(err, errno, "hard link %s", path);
   if (S_ISDIR(st.st_mode))
-    return xerr_make(err, EPERM, "hard link %s to the directory %s", path, target);
+    return xerr_set(err, EPERM, "hard link %s to the directory %s", path, target);
   if (linkat(fd, "", parent, base, AT_EMPTY_PATH) < 0)
     return xerr_make(err, errno, "hard link %s to %s", path, target);
   return 0;
@@ -325,7 +325,7 @@ static int make_entry(struct unpacker *u, struct archive_entry *e, int parent, c
   case AE_IFLNK: {
     const char *target = archive_entry_symlink(e);
     if (!target)
-      return xerr_make(err, EINVAL, "symlink %s has no target", path);
+      return xerr_set(err, EINVAL, "symlink %s has no target", path);
     /* The target is stored as is: it is only ever resolved inside a
      * container's root (or inside the layer, by this file). */
     if (symlinkat(target, parent, base) < 0)
@@ -343,7 +343,7 @@ static int make_entry(struct unpacker *u, struct archive_entry *e, int parent, c
   case AE_IFSOCK:
     return 0; /* sockets cannot be recreated from a tar; Docker skips them too */
   default:
-    return xerr_make(err, EINVAL, "%s: unknown file type 0%o", path, (unsigned)type);
+    return xerr_set(err, EINVAL, "%s: unknown file type 0%o", path, (unsigned)type);
   }
   return apply_metadata(u, e, parent, base, path, type == AE_IFLNK, type == AE_IFDIR, err);
 }
@@ -351,14 +351,14 @@ static int make_entry(struct unpacker *u, struct archive_entry *e, int parent, c
 static int extract_entry(struct unpacker *u, struct archive_entry *e, struct xerr *err) {
   const char *raw_path = archive_entry_pathname(e);
   if (!raw_path)
-    return xerr_make(err, EINVAL, "an entry has no name");
+    return xerr_set(err, EINVAL, "an entry has no name");
   char path[PATH_MAX];
   if (clean_path(raw_path, path, sizeof path, "entry", err) < 0)
     return -1;
   if (!*path) {
     /* "./": the layer's root itself, only its metadata applies. */
     if (archive_entry_filetype(e) != AE_IFDIR)
-      return xerr_make(err, EINVAL, "entry \"%s\" is not a directory", raw_path);
+      return xerr_set(err, EINVAL, "entry \"%s\" is not a directory", raw_path);
     return apply_metadata(u, e, u->rootfd, "", ".", false, true, err);
   }
   char base[NAME_MAX + 1];
@@ -373,7 +373,7 @@ static int extract_entry(struct unpacker *u, struct archive_entry *e, struct xer
     if (strncmp(name, WHITEOUT_PREFIX, strlen(WHITEOUT_PREFIX)) == 0)
       return 0;
     if (!*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-      return xerr_make(err, EINVAL, "whiteout entry \"%s\" names nothing", raw_path);
+      return xerr_set(err, EINVAL, "whiteout entry \"%s\" names nothing", raw_path);
     return make_whiteout(parent, name, path, err);
   }
   if (archive_entry_hardlink(e)) {
@@ -394,16 +394,16 @@ static int open_handles(struct unpacker *u, int fd, struct xerr *err) {
   archive_read_support_format_raw(u->raw);
   archive_read_support_format_empty(u->raw);
   if (archive_read_open_fd(u->raw, fd, 128 * 1024) != ARCHIVE_OK)
-    return xerr_make(err, EIO, "layer %s: %s", u->name, archive_error_string(u->raw));
+    return xerr_set(err, EIO, "layer %s: %s", u->name, archive_error_string(u->raw));
   struct archive_entry *e;
   int r = archive_read_next_header(u->raw, &e);
   if (r != ARCHIVE_OK && r != ARCHIVE_WARN && r != ARCHIVE_EOF)
-    return xerr_make(err, EIO, "layer %s: %s", u->name, archive_error_string(u->raw));
+    return xerr_set(err, EIO, "layer %s: %s", u->name, archive_error_string(u->raw));
   u->raw_done = r == ARCHIVE_EOF;
   archive_read_support_format_tar(u->tar);
   archive_read_support_format_empty(u->tar);
   if (archive_read_open(u->tar, u, NULL, feed, NULL) != ARCHIVE_OK)
-    return xerr_make(err, EIO, "layer %s: %s", u->name, archive_error_string(u->tar));
+    return xerr_set(err, EIO, "layer %s: %s", u->name, archive_error_string(u->tar));
   return 0;
 }
 
@@ -415,7 +415,7 @@ static int extract_all(struct unpacker *u, struct xerr *err) {
       return xerr_wrap(err, "layer %s", u->name);
   }
   if (r != ARCHIVE_EOF)
-    return xerr_make(err, EIO, "layer %s: %s", u->name, archive_error_string(u->tar));
+    return xerr_set(err, EIO, "layer %s: %s", u->name, archive_error_string(u->tar));
   /* The diff id covers the whole stream, padding after the end of the
    * archive included. */
   const void *buf;
@@ -427,7 +427,7 @@ static int extract_all(struct unpacker *u, struct xerr *err) {
                           r == ARCHIVE_WARN))
     digester_update(&u->hash, buf, len);
   if (r != ARCHIVE_EOF)
-    return xerr_make(err, EIO, "layer %s: %s", u->name, archive_error_string(u->raw));
+    return xerr_set(err, EIO, "layer %s: %s", u->name, archive_error_string(u->raw));
   return set_dir_times(u, err);
 }
 

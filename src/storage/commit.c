@@ -86,7 +86,7 @@ static la_ssize_t tar_out(struct archive *a, void *data, const void *buf, size_t
 static int archive_fail(struct layer_writer *lw, struct archive *a, const char *what) {
   if (lw->write_failed)
     return -1;
-  return xerr_make(lw->err, EIO, "write layer: %s: %s", what, archive_error_string(a));
+  return xerr_set(lw->err, EIO, "write layer: %s: %s", what, archive_error_string(a));
 }
 
 static int writer_open(struct xstore *s, struct layer_writer *lw, struct xerr *err) {
@@ -401,7 +401,7 @@ static int key_values(json_t *config, const char *rest, bool env, const char *wh
                       struct xerr *err) {
   cleanup_strv char **w = words(rest);
   if (!w || !w[0])
-    return xerr_make(err, EINVAL, "%s requires at least one argument", what);
+    return xerr_set(err, EINVAL, "%s requires at least one argument", what);
   if (!strchr(w[0], '=')) {
     const char *value = rest + strlen(w[0]);
     while (isspace((unsigned char)*value))
@@ -415,7 +415,7 @@ static int key_values(json_t *config, const char *rest, bool env, const char *wh
   for (size_t i = 0; w[i]; i++) {
     char *eq = strchr(w[i], '=');
     if (!eq || eq == w[i])
-      return xerr_make(err, EINVAL, "%s names can not be blank: %s", what, w[i]);
+      return xerr_set(err, EINVAL, "%s names can not be blank: %s", what, w[i]);
     *eq = '\0';
     if (env)
       set_env(config, w[i], eq + 1);
@@ -447,7 +447,7 @@ int config_apply_change(json_t *config, const char *change, struct xerr *err) {
   if (strcmp(word, "USER") == 0 || strcmp(word, "WORKDIR") == 0 ||
       strcmp(word, "STOPSIGNAL") == 0) {
     if (!*rest)
-      return xerr_make(err, EINVAL, "%s requires exactly one argument", word);
+      return xerr_set(err, EINVAL, "%s requires exactly one argument", word);
     const char *key = word[0] == 'U' ? "User" : word[0] == 'W' ? "WorkingDir" : "StopSignal";
     return json_object_set_new(config, key, json_string(rest)), 0;
   }
@@ -474,7 +474,7 @@ int config_apply_change(json_t *config, const char *change, struct xerr *err) {
     }
     return json_array_append_new(ob, json_string(rest)), 0;
   }
-  return xerr_make(err, EINVAL, "%s is not a valid change command", word);
+  return xerr_set(err, EINVAL, "%s is not a valid change command", word);
 }
 
 /* ---- the image ---- */
@@ -576,7 +576,7 @@ static int normalise_tag(const char *reference, char *out, size_t len, struct xe
   if (ref_parse(reference, true, &ref, err) < 0)
     return -1;
   if (ref.digest[0])
-    return xerr_make(err, EINVAL, "invalid reference format: a digest is not a tag: %s",
+    return xerr_set(err, EINVAL, "invalid reference format: a digest is not a tag: %s",
                      reference);
   ref_string(&ref, out, len);
   return 0;

@@ -59,7 +59,7 @@ static int check_name(const char *name, struct xerr *err) {
   for (size_t i = 1; ok && i < n; i++)
     ok = isalnum((unsigned char)name[i]) || strchr("_.-", name[i]);
   if (!ok)
-    return xerr_make(err, EINVAL,
+    return xerr_set(err, EINVAL,
                      "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
                      name);
   return 0;
@@ -87,8 +87,8 @@ static int query_one(struct xstore *s, const char *sql, const char *param,
   if (rc != SQLITE_ROW)
     return store_db_error(s, err, "find container");
   if (sqlite3_step(st) == SQLITE_ROW)
-    return xerr_make(err, EINVAL, "multiple IDs found with provided prefix: %.64s",
-                     param); /* only a GLOB prefix can match twice */
+    return xerr_set(err, EINVAL, "multiple IDs found with provided prefix: %.*s",
+                    (int)strcspn(param, "*"), param); /* only a GLOB prefix matches twice */
   sqlite3_reset(st);
   sqlite3_step(st);
   *found = true;
@@ -119,7 +119,7 @@ int container_lookup(struct xstore *s, const char *name_or_id, struct container_
     if (found)
       return 0;
   }
-  return xerr_make(err, ENOENT, "No such container: %s", name_or_id);
+  return xerr_set(err, ENOENT, "No such container: %s", name_or_id);
 }
 
 int container_list(struct xstore *s, struct container_record **out, size_t *n,
@@ -161,7 +161,7 @@ int container_driver(const struct container_record *c, const struct storage_driv
                      struct xerr *err) {
   *out = storage_driver_by_name(c->driver);
   if (!*out)
-    return xerr_make(err, EINVAL, "container %s: unknown storage driver \"%s\"", c->name,
+    return xerr_set(err, EINVAL, "container %s: unknown storage driver \"%s\"", c->name,
                      c->driver);
   return 0;
 }
@@ -175,7 +175,7 @@ static int stack_of(struct xstore *s, const char *top, struct layer_stack *out,
   while (chain[0]) {
     if (!layer_exists(s, chain)) {
       layer_stack_free(out);
-      return xerr_make(err, ENOENT, "layer %s is missing from the store", chain);
+      return xerr_set(err, ENOENT, "layer %s is missing from the store", chain);
     }
     char path[4096];
     layer_diff_path(s, chain, path, sizeof path);
@@ -235,7 +235,7 @@ static int insert_row(struct xstore *s, const struct container_record *c, struct
     if (query_one(s, "SELECT " COLUMNS " FROM containers WHERE name = ?", c->name, &other,
                   &found, err) == 0 &&
         found) {
-      xerr_make(err, EEXIST,
+      xerr_set(err, EEXIST,
                 "Conflict. The container name \"/%s\" is already in use by container \"%s\". "
                 "You have to remove (or rename) that container to be able to reuse that name.",
                 c->name, other.id);
@@ -256,7 +256,7 @@ static int name_taken(struct xstore *s, const char *name, struct xerr *err) {
     return -1;
   if (!found)
     return 0;
-  xerr_make(err, EEXIST,
+  xerr_set(err, EEXIST,
             "Conflict. The container name \"/%s\" is already in use by container \"%s\". You "
             "have to remove (or rename) that container to be able to reuse that name.",
             name, other.id);

@@ -63,7 +63,7 @@ int storage_driver_default(struct xstore *s, const struct storage_driver **out,
   if (env && *env) {
     *out = storage_driver_by_name(env);
     if (!*out)
-      return xerr_make(err, EINVAL, "unknown storage driver \"%s\" (XOCKER_STORAGE_DRIVER): "
+      return xerr_set(err, EINVAL, "unknown storage driver \"%s\" (XOCKER_STORAGE_DRIVER): "
                        "use overlay or vfs", env);
     return 0;
   }

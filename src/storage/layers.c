@@ -27,13 +27,13 @@
 int layer_chain_id(const char *parent_chain, const char *diff_id, char out[DIGEST_BUF_LEN],
                    struct xerr *err) {
   if (!digest_valid(diff_id))
-    return xerr_make(err, EINVAL, "invalid diff id \"%s\"", diff_id);
+    return xerr_set(err, EINVAL, "invalid diff id \"%s\"", diff_id);
   if (!parent_chain) {
     memcpy(out, diff_id, strlen(diff_id) + 1);
     return 0;
   }
   if (!digest_valid(parent_chain))
-    return xerr_make(err, EINVAL, "invalid chain id \"%s\"", parent_chain);
+    return xerr_set(err, EINVAL, "invalid chain id \"%s\"", parent_chain);
   char buf[2 * DIGEST_BUF_LEN];
   int n = snprintf(buf, sizeof buf, "%s %s", parent_chain, diff_id);
   return digest_buffer(buf, (size_t)n, out, err);
@@ -127,7 +127,7 @@ static int unpack_into(struct xstore *s, const char *tmp, const char *blob_diges
   if (unpack_layer(blobfd, difffd, blob_digest, &res, err) < 0)
     return -1;
   if (strcmp(res.diff_id, diff_id) != 0)
-    return xerr_make(err, EIO,
+    return xerr_set(err, EIO,
                      "layer %s: the uncompressed content hashes to %s, but the image says its "
                      "diff id is %s",
                      blob_digest, res.diff_id, diff_id);
@@ -154,7 +154,7 @@ int layer_ensure(struct xstore *s, const char *parent_chain, const char *blob_di
     return 0;
   }
   if (!digest_valid(blob_digest))
-    return xerr_make(err, EINVAL, "invalid layer digest \"%s\"", blob_digest);
+    return xerr_set(err, EINVAL, "invalid layer digest \"%s\"", blob_digest);
   remove_stale_tmp(s);
   char tmp[4096];
   snprintf(tmp, sizeof tmp, "%s/layers/tmp-XXXXXX", s->root);
@@ -202,7 +202,7 @@ int64_t layer_chain_size(struct xstore *s, const char *chain_id) {
 
 int layer_remove(struct xstore *s, const char *chain_id, struct xerr *err) {
   if (!digest_valid(chain_id))
-    return xerr_make(err, EINVAL, "invalid chain id \"%s\"", chain_id);
+    return xerr_set(err, EINVAL, "invalid chain id \"%s\"", chain_id);
   sqlite3_stmt *st = NULL;
   if (sqlite3_prepare_v2(s->db, "DELETE FROM layers WHERE chain_id = ?", -1, &st, NULL) !=
       SQLITE_OK)
