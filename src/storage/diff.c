@@ -426,6 +426,8 @@ out:
 
 /* Every parent of a change is itself a change (C), once. */
 static int add_parents(struct change_list *l, struct xerr *err) {
+  if (l->n == 0)
+    return 0;
   qsort(l->items, l->n, sizeof *l->items, path_cmp);
   size_t n = l->n;
   for (size_t i = 0; i < n; i++) {
