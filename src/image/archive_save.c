@@ -87,34 +87,83 @@ static void selected_tag(const char *name, const struct image_record *rec, char 
       snprintf(out, len, "%s", normalised);
 }
 
-static int add_image(struct save_ctx *c, const char *name, struct xerr *err) {
-  struct image_record rec = {0};
-  if (image_lookup(c->store, name, &rec, err) < 0)
-    return -1;
-  char tag[REF_NAME_MAX * 2];
-  selected_tag(name, &rec, tag, sizeof tag);
+static bool strv_contains(char **v, const char *s) {
+  for (; v && *v; v++)
+    if (strcmp(*v, s) == 0)
+      return true;
+  return false;
+}
+
+/* Add the image of rec (taken over) under tag (normalised, or "" for none). */
+static int add_record(struct save_ctx *c, struct image_record *rec, const char *tag,
+                      const char *name, struct xerr *err) {
   for (size_t i = 0; i < c->n_images; i++)
-    if (strcmp(c->images[i].rec.id, rec.id) == 0) { /* the same image again: one more name */
-      image_record_clear(&rec);
-      if (tag[0] && strv_append(&c->images[i].tags, tag) < 0)
+    if (strcmp(c->images[i].rec.id, rec->id) == 0) { /* the same image again: one more name */
+      image_record_clear(rec);
+      if (tag[0] && !strv_contains(c->images[i].tags, tag) &&
+          strv_append(&c->images[i].tags, tag) < 0)
         return xerr_make(err, ENOMEM, "save");
       return 0;
     }
   struct saved_image *grown = realloc(c->images, (c->n_images + 1) * sizeof *grown);
   if (!grown) {
-    image_record_clear(&rec);
+    image_record_clear(rec);
     return xerr_make(err, ENOMEM, "save");
   }
   c->images = grown;
   struct saved_image *img = &grown[c->n_images++];
   memset(img, 0, sizeof *img);
-  img->rec = rec;
+  img->rec = *rec;
+  memset(rec, 0, sizeof *rec);
   img->tags = calloc(1, sizeof *img->tags);
   if (!img->tags || (tag[0] && strv_append(&img->tags, tag) < 0))
     return xerr_make(err, ENOMEM, "save");
   if (image_manifest(c->store, &img->rec, &img->manifest, err) < 0)
     return xerr_wrap(err, "image %s", name);
   return 0;
+}
+
+/* A repository named without tag or digest ("busybox") stands for every
+ * tag of it, as with Docker.  1 when some were added, 0 when the name is
+ * no such repository (it may still be an id prefix). */
+static int add_repository(struct save_ctx *c, const char *name, struct xerr *err) {
+  struct image_ref r;
+  struct xerr ignored = {0};
+  if (ref_parse(name, false, &r, &ignored) < 0 || r.tag[0] || r.digest[0])
+    return 0;
+  char repo[REF_NAME_MAX * 2];
+  ref_repository(&r, repo, sizeof repo);
+  size_t rlen = strlen(repo);
+  struct image_record *list = NULL;
+  size_t n = 0;
+  if (image_list(c->store, &list, &n, err) < 0)
+    return -1;
+  int added = 0;
+  for (size_t i = 0; i < n && added >= 0; i++)
+    for (char **t = list[i].tags; t && *t && added >= 0; t++) {
+      if (strncmp(*t, repo, rlen) != 0 || (*t)[rlen] != ':')
+        continue;
+      struct image_record rec = {0};
+      if (image_lookup(c->store, list[i].id, &rec, err) < 0 ||
+          add_record(c, &rec, *t, name, err) < 0)
+        added = -1;
+      else
+        added = 1;
+    }
+  image_list_free(list, n);
+  return added;
+}
+
+static int add_image(struct save_ctx *c, const char *name, struct xerr *err) {
+  int found = add_repository(c, name, err);
+  if (found != 0)
+    return found < 0 ? -1 : 0;
+  struct image_record rec = {0};
+  if (image_lookup(c->store, name, &rec, err) < 0)
+    return -1;
+  char tag[REF_NAME_MAX * 2];
+  selected_tag(name, &rec, tag, sizeof tag);
+  return add_record(c, &rec, tag, name, err);
 }
 
 /* ---- tar entries ---- */

@@ -86,6 +86,19 @@ assert_store_clean() {
 	[ "$(cat "$(layer_dir "$TESTDIR/root2" docker.io/library/other:2)/hello")" = hello ]
 }
 
+@test "archive: save REPO saves every tag of it; save ID saves no tag" {
+	xocker tag busybox busybox:other
+	xocker tag busybox unrelated:1
+	[ "$(xocker save busybox | tar -xO manifest.json | jq -c '.[0].RepoTags')" = '["busybox:latest","busybox:other"]' ]
+	[ "$(xocker save busybox:other | tar -xO manifest.json | jq -c '.[0].RepoTags')" = '["busybox:other"]' ]
+	local id
+	id=$(sqlite3 "$XOCKER_ROOT/xocker.db" 'SELECT id FROM images')
+	[ "$(xocker save "${id:7:12}" | tar -xO manifest.json | jq -c '.[0].RepoTags')" = null ]
+	run xocker2 load < <(xocker save "$id")
+	[ "$status" -eq 0 ]
+	[ "$output" = "Loaded image ID: $id" ]
+}
+
 @test "archive: save refuses a terminal, and -o leaves no file when it fails" {
 	run script -qec "$XOCKER save busybox" /dev/null
 	[ "$status" -eq 1 ]
