@@ -58,8 +58,10 @@ static void afiles_clear(struct afiles *f) {
 void load_results_free(struct load_result *v, size_t n) {
   if (!v)
     return;
-  for (size_t i = 0; i < n; i++)
+  for (size_t i = 0; i < n; i++) {
     cleanup_strv_fn(&v[i].names);
+    free(v[i].previous);
+  }
   free(v);
 }
 
@@ -506,19 +508,49 @@ static bool image_known(struct xstore *s, const char *id) {
   return known;
 }
 
-static int register_one(struct xstore *s, const struct loaded_image *img, char id[DIGEST_BUF_LEN],
+/* Which image each name of res points at now, when another than res->id. */
+static int note_previous(struct xstore *s, struct load_result *res, struct xerr *err) {
+  size_t n = 0;
+  while (res->names && res->names[n])
+    n++;
+  res->previous = calloc(n + 1, sizeof *res->previous);
+  if (!res->previous)
+    return xerr_make(err, ENOMEM, "load");
+  for (size_t t = 0; t < n; t++) {
+    struct image_record r = {0};
+    struct xerr ignored = {0};
+    if (image_lookup(s, res->names[t], &r, &ignored) == 0 && strcmp(r.id, res->id) != 0)
+      memcpy(res->previous[t], r.id, DIGEST_BUF_LEN);
+    image_record_clear(&r);
+  }
+  return 0;
+}
+
+static int register_one(struct xstore *s, const char *manifest_digest, struct load_result *res,
                         struct xerr *err) {
-  const char *first = img->names[0];
-  if (image_register(s, img->manifest_digest, first, NULL, NULL, id, err) < 0)
+  const char *first = res->names[0];
+  if (image_register(s, manifest_digest, first, NULL, NULL, res->id, err) < 0)
     return -1;
-  for (size_t t = 1; first && img->names[t]; t++)
-    if (image_tag(s, id, img->names[t], err) < 0)
+  for (size_t t = 1; first && res->names[t]; t++)
+    if (image_tag(s, res->id, res->names[t], err) < 0)
       return -1;
   return 0;
 }
 
+/* Undo a failed load: remove the images it added, give moved tags back. */
+static void roll_back(struct xstore *s, struct load_result *res, const bool *added, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    struct xerr ignored = {0};
+    if (added[i] && image_known(s, res[i].id))
+      image_delete(s, res[i].id, false, NULL, NULL, &ignored);
+    for (size_t t = 0; res[i].previous && res[i].names[t]; t++)
+      if (res[i].previous[t][0] && image_known(s, res[i].previous[t]))
+        image_tag(s, res[i].previous[t], res[i].names[t], &ignored);
+  }
+}
+
 /* Register every image, all or none: images this load added are removed
- * again when a later one fails. */
+ * again when a later one fails, and tags it moved go back. */
 static int register_all(struct xstore *s, struct loaded_image *imgs, size_t n,
                         struct load_result **out, size_t *n_out, struct xerr *err) {
   struct load_result *res = calloc(n ? n : 1, sizeof *res);
@@ -528,19 +560,18 @@ static int register_all(struct xstore *s, struct loaded_image *imgs, size_t n,
     ret = xerr_make(err, ENOMEM, "load");
     goto out;
   }
-  for (size_t i = 0; ret == 0 && i < n; i++)
-    ret = check_image_blobs(s, imgs[i].manifest_digest, res[i].id, err);
   for (size_t i = 0; ret == 0 && i < n; i++) {
-    added[i] = !image_known(s, res[i].id);
-    ret = register_one(s, &imgs[i], res[i].id, err);
+    ret = check_image_blobs(s, imgs[i].manifest_digest, res[i].id, err);
     res[i].names = steal_pointer(&imgs[i].names);
   }
+  for (size_t i = 0; ret == 0 && i < n; i++) {
+    added[i] = !image_known(s, res[i].id);
+    ret = note_previous(s, &res[i], err);
+    if (ret == 0)
+      ret = register_one(s, imgs[i].manifest_digest, &res[i], err);
+  }
   if (ret < 0) {
-    for (size_t i = 0; i < n; i++) {
-      struct xerr ignored = {0};
-      if (added[i] && image_known(s, res[i].id))
-        image_delete(s, res[i].id, false, NULL, NULL, &ignored);
-    }
+    roll_back(s, res, added, n);
     load_results_free(res, n);
     res = NULL;
     goto out;

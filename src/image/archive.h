@@ -19,10 +19,12 @@ struct xstore;
 struct xerr;
 
 /* One image registered by a load: its id and its names (normalised,
- * NULL-terminated, may be empty). */
+ * NULL-terminated, may be empty); previous[i] is the id names[i] pointed at
+ * before the load when that was another image ("" otherwise). */
 struct load_result {
   char id[DIGEST_BUF_LEN];
   char **names;
+  char (*previous)[DIGEST_BUF_LEN];
 };
 void load_results_free(struct load_result *v, size_t n);
 

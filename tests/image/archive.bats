@@ -177,6 +177,25 @@ assert_store_clean() {
 	[ "$output" = "Loaded image ID: $id" ]
 }
 
+@test "archive: a multi-platform OCI archive loads the machine's platform, or --platform's" {
+	printf 'x\n' >"$TESTDIR/x"
+	tar -C "$TESTDIR" -cf "$TESTDIR/layer.tar" x
+	python3 "$CRAFT" oci-archive "$TESTDIR/multi.tar" "$TESTDIR/layer.tar" --multi-platform
+	run xocker2 load -i "$TESTDIR/multi.tar"
+	[ "$status" -eq 0 ]
+	[ "$output" = "Loaded image: crafted/multi:1" ]
+	[ "$(xocker2 image inspect crafted/multi:1 | jq -r '.[0].Architecture')" = amd64 ]
+	run xocker2 load --platform linux/arm64 -i "$TESTDIR/multi.tar"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"The image crafted/multi:1 already exists, renaming the old one with ID sha256:"*" to empty string"* ]]
+	[[ "$output" == *"Loaded image: crafted/multi:1" ]]
+	[ "$(xocker2 image inspect crafted/multi:1 | jq -r '.[0].Architecture')" = arm64 ]
+	run xocker2 load --platform linux/s390x -i "$TESTDIR/multi.tar"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *s390x* ]]
+	[ "$(db2 'SELECT count(*) FROM images')" = 2 ]
+}
+
 # ---- import ---------------------------------------------------------------------------------------
 
 @test "archive: import with -c CMD/ENV/WORKDIR/EXPOSE/LABEL/USER and -m" {
@@ -212,6 +231,9 @@ assert_store_clean() {
 	local id=$output
 	[ "$(sqlite3 "$XOCKER_ROOT/xocker.db" "SELECT count(*) FROM images WHERE id = '$id'")" = 1 ]
 	[ "$(xocker image inspect "$id" | jq -r '.[0].Comment')" = "Imported from -" ]
+	run xocker import --platform linux/arm64 "$TESTDIR/rootfs.txz" armed:1
+	[ "$status" -eq 0 ]
+	[ "$(xocker image inspect armed:1 | jq -r '.[0].Architecture + " " + .[0].Os')" = "arm64 linux" ]
 
 	local port
 	port=$(free_port)

@@ -13,9 +13,10 @@
       an old-style docker-archive (<id>.json, <id>/layer.tar, manifest.json, repositories)
       holding the layer tar LAYER; --wrong-diff-id puts another diff id in the config (a
       tampered layer), --missing-layer names a layer file that is not in the archive
-  archive_craft.py oci-archive OUT LAYER [--bad-media-type] [--bad-blob]
+  archive_craft.py oci-archive OUT LAYER [--bad-media-type] [--bad-blob] [--multi-platform]
       an OCI layout in a tar; --bad-media-type gives the layer an unknown media type,
-      --bad-blob stores the layer under a digest it does not hash to
+      --bad-blob stores the layer under a digest it does not hash to, --multi-platform names
+      a nested index with a linux/amd64 and a linux/arm64 image of the layer
 """
 import hashlib
 import io
@@ -87,6 +88,46 @@ def docker_archive(out, layer_path, tag, wrong_diff_id, missing_layer):
         add_bytes(tar, "repositories", json.dumps({repo: {t: layer_id}}).encode())
 
 
+def multi_platform_archive(out, layer_path):
+    """An index.json naming a nested image index with an amd64 and an arm64 image."""
+    layer = open(layer_path, "rb").read()
+    blobs = {sha256(layer): layer}
+    entries = []
+    for arch in ("amd64", "arm64"):
+        config = json.loads(config_for(sha256(layer)))
+        config["architecture"] = arch
+        config = json.dumps(config).encode()
+        manifest = json.dumps({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                       "digest": "sha256:" + sha256(config), "size": len(config)},
+            "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar",
+                        "digest": "sha256:" + sha256(layer), "size": len(layer)}],
+        }).encode()
+        blobs[sha256(config)] = config
+        blobs[sha256(manifest)] = manifest
+        entries.append({"mediaType": "application/vnd.oci.image.manifest.v1+json",
+                        "digest": "sha256:" + sha256(manifest), "size": len(manifest),
+                        "platform": {"os": "linux", "architecture": arch}})
+    nested = json.dumps({"schemaVersion": 2,
+                         "mediaType": "application/vnd.oci.image.index.v1+json",
+                         "manifests": entries}).encode()
+    blobs[sha256(nested)] = nested
+    index = json.dumps({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [{"mediaType": "application/vnd.oci.image.index.v1+json",
+                       "digest": "sha256:" + sha256(nested), "size": len(nested),
+                       "annotations": {"org.opencontainers.image.ref.name": "crafted/multi:1"}}],
+    }).encode()
+    with tarfile.open(out, "w") as tar:
+        add_bytes(tar, "oci-layout", b'{"imageLayoutVersion":"1.0.0"}')
+        add_bytes(tar, "index.json", index)
+        for digest, data in blobs.items():
+            add_bytes(tar, "blobs/sha256/" + digest, data)
+
+
 def oci_archive(out, layer_path, bad_media_type, bad_blob):
     layer = open(layer_path, "rb").read()
     config = config_for(sha256(layer))
@@ -128,6 +169,8 @@ def main(argv):
             tag = argv[argv.index("--tag") + 1]
             rest = [a for a in rest if a != tag]
         docker_archive(out, rest[0], tag, "--wrong-diff-id" in flags, "--missing-layer" in flags)
+    elif cmd == "oci-archive" and "--multi-platform" in flags:
+        multi_platform_archive(out, rest[0])
     elif cmd == "oci-archive":
         oci_archive(out, rest[0], "--bad-media-type" in flags, "--bad-blob" in flags)
     else:

@@ -30,9 +30,12 @@ static void print_results(const struct load_result *res, size_t n) {
       printf("Loaded image ID: %s\n", res[i].id);
       continue;
     }
-    for (char **t = res[i].names; *t; t++) {
+    for (size_t t = 0; res[i].names[t]; t++) {
       char familiar[REF_NAME_MAX * 2];
-      ref_familiarize(*t, familiar, sizeof familiar);
+      ref_familiarize(res[i].names[t], familiar, sizeof familiar);
+      if (res[i].previous && res[i].previous[t][0])
+        printf("The image %s already exists, renaming the old one with ID %s to empty string\n",
+               familiar, res[i].previous[t]);
       printf("Loaded image: %s\n", familiar);
     }
   }
