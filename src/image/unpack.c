@@ -389,21 +389,21 @@ static int open_handles(struct unpacker *u, int fd, struct xerr *err) {
   u->raw = archive_read_new();
   u->tar = archive_read_new();
   if (!u->raw || !u->tar)
-    return xerr_make(err, ENOMEM, "layer %s", u->name);
+    return xerr_make(err, ENOMEM, "read the layer");
   archive_read_support_filter_all(u->raw);
   archive_read_support_format_raw(u->raw);
   archive_read_support_format_empty(u->raw);
   if (archive_read_open_fd(u->raw, fd, 128 * 1024) != ARCHIVE_OK)
-    return xerr_set(err, EIO, "layer %s: %s", u->name, archive_error_string(u->raw));
+    return xerr_set(err, EIO, "%s", archive_error_string(u->raw));
   struct archive_entry *e;
   int r = archive_read_next_header(u->raw, &e);
   if (r != ARCHIVE_OK && r != ARCHIVE_WARN && r != ARCHIVE_EOF)
-    return xerr_set(err, EIO, "layer %s: %s", u->name, archive_error_string(u->raw));
+    return xerr_set(err, EIO, "%s", archive_error_string(u->raw));
   u->raw_done = r == ARCHIVE_EOF;
   archive_read_support_format_tar(u->tar);
   archive_read_support_format_empty(u->tar);
   if (archive_read_open(u->tar, u, NULL, feed, NULL) != ARCHIVE_OK)
-    return xerr_set(err, EIO, "layer %s: %s", u->name, archive_error_string(u->tar));
+    return xerr_set(err, EIO, "%s", archive_error_string(u->tar));
   return 0;
 }
 
@@ -412,10 +412,10 @@ static int extract_all(struct unpacker *u, struct xerr *err) {
   int r;
   while ((r = archive_read_next_header(u->tar, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
     if (extract_entry(u, e, err) < 0)
-      return xerr_wrap(err, "layer %s", u->name);
+      return -1;
   }
   if (r != ARCHIVE_EOF)
-    return xerr_set(err, EIO, "layer %s: %s", u->name, archive_error_string(u->tar));
+    return xerr_set(err, EIO, "%s", archive_error_string(u->tar));
   /* The diff id covers the whole stream, padding after the end of the
    * archive included. */
   const void *buf;
@@ -427,7 +427,7 @@ static int extract_all(struct unpacker *u, struct xerr *err) {
                           r == ARCHIVE_WARN))
     digester_update(&u->hash, buf, len);
   if (r != ARCHIVE_EOF)
-    return xerr_set(err, EIO, "layer %s: %s", u->name, archive_error_string(u->raw));
+    return xerr_set(err, EIO, "%s", archive_error_string(u->raw));
   return set_dir_times(u, err);
 }
 
@@ -439,6 +439,8 @@ int unpack_layer(int fd, int layerfd, const char *name, struct unpack_result *ou
     ret = open_handles(&u, fd, err);
   if (ret == 0)
     ret = extract_all(&u, err);
+  if (ret < 0 && name && *name)
+    xerr_wrap(err, "layer %s", name);
   if (ret == 0) {
     digester_final(&u.hash, out->diff_id);
     out->size = u.size;

@@ -20,7 +20,8 @@ struct unpack_result {
 
 /* Unpack the stream read from fd into the directory dirfd (which should be
  * empty and private to the caller).  name (a blob digest or a file name)
- * is only used in error messages. */
+ * prefixes error messages ("layer NAME: ..."); "" or NULL when the caller
+ * names the layer itself. */
 int unpack_layer(int fd, int dirfd, const char *name, struct unpack_result *out,
                  struct xerr *err);
 

@@ -124,13 +124,14 @@ static int unpack_into(struct xstore *s, const char *tmp, const char *blob_diges
   if (blobfd < 0)
     return -1;
   struct unpack_result res;
-  if (unpack_layer(blobfd, difffd, blob_digest, &res, err) < 0)
+  /* The callers name the layer in their messages. */
+  if (unpack_layer(blobfd, difffd, "", &res, err) < 0)
     return -1;
   if (strcmp(res.diff_id, diff_id) != 0)
     return xerr_set(err, EIO,
-                     "layer %s: the uncompressed content hashes to %s, but the image says its "
-                     "diff id is %s",
-                     blob_digest, res.diff_id, diff_id);
+                    "diff id mismatch: blob %s uncompressed hashes to %s, but the image's "
+                    "config says %s",
+                    blob_digest, res.diff_id, diff_id);
   /* The row must not outlive the files after a power cut. */
   if (syncfs(difffd) < 0)
     return xerr_make(err, errno, "sync %s", diff);

@@ -257,26 +257,55 @@ check_rm() {
 	[ "$(ls "$XOCKER_ROOT/containers" | wc -l)" -eq 1 ]
 }
 
-@test "overlay: an image of 120 layers still mounts" {
-	export XOCKER_STORAGE_DRIVER=overlay
-	ensure_busybox
-	local img=busybox i id r
-	for i in $(seq 1 119); do
-		id=$(xocker create "$img")
-		r=$(xocker mount "$id")
-		echo "$i" >"$r/layer-$i"
-		img=$(xocker commit "$id")
-		xocker rm "$id" >/dev/null
-	done
-	xocker tag "$img" tall
+check_tall() {
+	export XOCKER_STORAGE_DRIVER=$1
+	local craft=$HELPERS_DIR/layers_craft.py id r
+	python3 "$craft" numbered "$TESTDIR/layers" 120
+	python3 "$craft" oci "$TESTDIR/oci" tall $(for i in $(seq 1 120); do echo "$TESTDIR/layers/layer-$i.tar"; done)
+	xocker load -i "$TESTDIR/oci" >/dev/null
 	run xocker image inspect tall
 	echo "$output" | jq -e '.[0].RootFS.Layers | length == 120'
 	id=$(xocker create tall)
 	r=$(xocker mount "$id")
-	mounted "$r"
+	[ "$1" = vfs ] || mounted "$r"
 	[ "$(cat "$r/layer-1")" = 1 ]
-	[ "$(cat "$r/layer-119")" = 119 ]
-	[ -x "$r/bin/busybox" ]
+	[ "$(cat "$r/layer-120")" = 120 ]
+	[ "$(ls "$r" | wc -l)" -eq 120 ]
+	# And one more on top, by commit.
+	echo top >"$r/top"
+	xocker commit "$id" taller >/dev/null
+	id=$(xocker create taller)
+	r=$(xocker mount "$id")
+	[ "$(cat "$r/top")" = top ]
+	[ "$(cat "$r/layer-77")" = 77 ]
+}
+
+@test "an image of 120 layers mounts (overlay: beyond the mount option page)" { check_tall overlay; }
+@test "an image of 120 layers mounts (vfs)" { check_tall vfs; }
+
+@test "overlay without fsconfig lowerdir+ (older kernels): mount(2) with relative lowerdirs" {
+	export XOCKER_STORAGE_DRIVER=overlay XOCKER_OVERLAY_LEGACY_MOUNT=1
+	xocker create --name c1 busybox >/dev/null
+	changes_in "$(xocker mount c1)"
+	run xocker diff c1
+	[ "$output" = "$EXPECTED_DIFF" ]
+	xocker commit c1 mine >/dev/null
+	xocker create --name c2 mine >/dev/null
+	local r
+	r=$(xocker mount c2)
+	mounted "$r"
+	[ ! -e "$r/bin/vi" ]
+	[ "$(ls -A "$r/home/xuser")" = f ]
+	grep " $r " /proc/self/mountinfo | grep -q 'lowerdir='
+	# Too many layers for one page of options: a clear error, not a truncated mount.
+	local craft=$HELPERS_DIR/layers_craft.py
+	python3 "$craft" numbered "$TESTDIR/layers" 120
+	python3 "$craft" oci "$TESTDIR/oci" tall $(for i in $(seq 1 120); do echo "$TESTDIR/layers/layer-$i.tar"; done)
+	xocker load -i "$TESTDIR/oci" >/dev/null
+	xocker create --name c3 tall >/dev/null
+	run xocker mount c3
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"120 layers are too many for this kernel"* ]]
 }
 
 @test "xrun runs a container on a mounted rootfs" {
