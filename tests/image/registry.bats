@@ -253,3 +253,57 @@ push_index() {
 	XOCKER_INSECURE_REGISTRIES="other:1,$REGISTRY" run xocker pull -q "$REGISTRY/app:v1"
 	[ "$status" -eq 0 ]
 }
+
+@test "push to a new repository, again (Layer already exists), to another repository (Mounted from); skopeo reads it back" {
+	start_registry
+	local src=$REGISTRY
+	push_test_image app:v1 2
+	xocker pull -q "$src/app:v1"
+	start_registry
+	local dst=$REGISTRY
+	xtag "$src/app:v1" "$dst/mine:v1"
+	run xocker push "$dst/mine:v1"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "The push refers to repository [$dst/mine]" ]
+	[ "$(grep -c ': Pushed$' <<<"$output")" -eq 2 ]
+	local digest
+	digest=$(registry_digest mine:v1 "$dst")
+	[ "$digest" = "$(registry_digest app:v1 "$src")" ] # the manifest is pushed as stored
+	[[ ${lines[-1]} =~ ^v1:\ digest:\ $digest\ size:\ [0-9]+$ ]]
+	[ "$(db "SELECT count(*) FROM repo_digests WHERE name = '$dst/mine@$digest'")" -eq 1 ]
+	# Again: nothing to upload.
+	run xocker push "$dst/mine:v1"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c ': Layer already exists$' <<<"$output")" -eq 2 ]
+	# To another repository of the same registry: mounted, not uploaded.
+	xtag "$src/app:v1" "$dst/other:v2"
+	run xocker push "$dst/other:v2"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c ': Mounted from mine$' <<<"$output")" -eq 2 ]
+	[ "$(registry_digest other:v2 "$dst")" = "$digest" ]
+	# Interop: skopeo copies what xocker pushed, and the layers hold the files.
+	skopeo copy -q --src-tls-verify=false "docker://$dst/other:v2" "oci:$TESTDIR/out:v2"
+	local m
+	m=$(jq -r '.manifests[0].digest' "$TESTDIR/out/index.json")
+	jq -r '.layers[].digest' "$TESTDIR/out/blobs/sha256/${m#sha256:}" >"$TESTDIR/layers"
+	[ "$(wc -l <"$TESTDIR/layers")" -eq 2 ]
+	local l2
+	l2=$(sed -n 2p "$TESTDIR/layers")
+	[ "$(tar -xzOf "$TESTDIR/out/blobs/sha256/${l2#sha256:}" layer2/hello.txt)" = "layer 2 of v1-app" ]
+}
+
+@test "push -q prints the name; pushing a missing image or a digest is an error" {
+	start_registry
+	push_test_image app:v1 1
+	xocker pull -q "$REGISTRY/app:v1"
+	xtag "$REGISTRY/app:v1" "$REGISTRY/copy:v9"
+	run xocker push -q "$REGISTRY/copy:v9"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$REGISTRY/copy:v9" ]
+	run xocker push "$REGISTRY/absent:v1"
+	[ "$status" -eq 1 ]
+	[[ $output == *"Error: An image does not exist locally with the tag: $REGISTRY/absent:v1" ]]
+	run xocker push
+	[ "$status" -eq 125 ]
+	[[ $output == *'"xocker push" requires exactly 1 argument.'* ]]
+}

@@ -106,11 +106,12 @@ push_test_image() {
 	skopeo_push "oci:$TESTDIR/oci:$tag-$name" "docker://$REGISTRY/$name:$tag"
 }
 
-# registry_digest NAME:TAG: the manifest digest the registry serves for NAME:TAG.
+# registry_digest NAME:TAG [HOST:PORT]: the manifest digest the registry ($REGISTRY by default)
+# serves for NAME:TAG.
 registry_digest() {
 	curl -fsS -o /dev/null -D - \
 		-H 'Accept: application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json' \
-		"http://$REGISTRY/v2/${1%%:*}/manifests/${1#*:}" | tr -d '\r' |
+		"http://${2:-$REGISTRY}/v2/${1%%:*}/manifests/${1#*:}" | tr -d '\r' |
 		awk -F': ' 'tolower($1) == "docker-content-digest" { print $2 }'
 }
 
@@ -127,3 +128,12 @@ start_fake() {
 
 # tmp_blobs: the number of files in the store's blobs/tmp.
 tmp_blobs() { find "$XOCKER_ROOT/blobs/tmp" -type f | wc -l; }
+
+# xtag SRC DST: tag with `xocker tag`, or, while that command is not there, in the store directly
+# (both names normalised).
+xtag() {
+	xocker tag "$1" "$2" 2>/dev/null && return 0
+	sqlite3 "$XOCKER_ROOT/xocker.db" \
+		"INSERT OR REPLACE INTO tags(name, image_id) SELECT '$2', image_id FROM tags WHERE name = '$1'"
+	[ "$(sqlite3 "$XOCKER_ROOT/xocker.db" "SELECT count(*) FROM tags WHERE name = '$2'")" -eq 1 ]
+}
