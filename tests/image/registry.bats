@@ -307,3 +307,76 @@ push_index() {
 	[ "$status" -eq 125 ]
 	[[ $output == *'"xocker push" requires exactly 1 argument.'* ]]
 }
+
+@test "login/logout with htpasswd (Basic): config.json written 0600 keeping other keys; pull needs it" {
+	start_registry --htpasswd
+	SKOPEO_CREDS=user:pass push_test_image app:v1 1
+	echo '{"psFormat": "table {{.ID}}", "auths": {"other.example:5000": {"auth": "eDp5"}}}' >"$DOCKER_CONFIG/config.json"
+	run xocker pull "$REGISTRY/app:v1"
+	[ "$status" -eq 1 ]
+	[[ $output == *"pull $REGISTRY/app:v1: unauthorized: authentication required"* ]]
+	run xocker login -u user -p wrong "$REGISTRY"
+	[ "$status" -eq 1 ]
+	[[ $output == *"Error response from daemon: login attempt to http://$REGISTRY/v2/ failed with status: 401 Unauthorized"* ]]
+	[ "$(jq -r --arg r "$REGISTRY" '.auths[$r]' "$DOCKER_CONFIG/config.json")" = null ]
+	run xocker login -u user -p pass "$REGISTRY"
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = "Login Succeeded" ]
+	[ "$(stat -c %a "$DOCKER_CONFIG/config.json")" = 600 ]
+	[ "$(jq -r --arg r "$REGISTRY" '.auths[$r].auth' "$DOCKER_CONFIG/config.json" | base64 -d)" = user:pass ]
+	[ "$(jq -r '.psFormat' "$DOCKER_CONFIG/config.json")" = "table {{.ID}}" ]
+	[ "$(jq -r '.auths["other.example:5000"].auth' "$DOCKER_CONFIG/config.json")" = eDp5 ]
+	run xocker pull -q "$REGISTRY/app:v1"
+	[ "$status" -eq 0 ]
+	xtag "$REGISTRY/app:v1" "$REGISTRY/again:v1"
+	run xocker push "$REGISTRY/again:v1"
+	[ "$status" -eq 0 ]
+	run xocker logout "$REGISTRY"
+	[ "$status" -eq 0 ]
+	[ "$output" = "Removing login credentials for $REGISTRY" ]
+	[ "$(jq -r --arg r "$REGISTRY" '.auths[$r]' "$DOCKER_CONFIG/config.json")" = null ]
+	[ "$(jq -r '.auths["other.example:5000"].auth' "$DOCKER_CONFIG/config.json")" = eDp5 ]
+	run xocker logout "$REGISTRY"
+	[ "$output" = "Not logged in to $REGISTRY" ]
+	# --password-stdin
+	run bash -c "echo pass | '$XOCKER' login -u user --password-stdin http://$REGISTRY/"
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = "Login Succeeded" ]
+	[ "$(jq -r --arg r "$REGISTRY" '.auths[$r].auth' "$DOCKER_CONFIG/config.json" | base64 -d)" = user:pass ]
+	run xocker login -p x --password-stdin "$REGISTRY" </dev/null
+	[ "$status" -eq 1 ]
+	[[ $output == *"mutually exclusive"* ]]
+}
+
+@test "the default login server is Docker Hub's key; logout of it" {
+	echo '{"auths": {"https://index.docker.io/v1/": {"auth": "dTpw"}}}' >"$DOCKER_CONFIG/config.json"
+	run xocker logout
+	[ "$status" -eq 0 ]
+	[ "$output" = "Removing login credentials for https://index.docker.io/v1/" ]
+	[ "$(jq -r '.auths | length' "$DOCKER_CONFIG/config.json")" -eq 0 ]
+	run xocker login </dev/null
+	[ "$status" -eq 1 ]
+	[[ $output == *"Cannot perform an interactive login from a non TTY device"* ]]
+}
+
+@test "Bearer token flow: a token per scope from the realm, with the login's credentials" {
+	start_registry
+	push_test_image app:v1 1
+	start_fake token "$REGISTRY" user:pass
+	run xocker pull "$FAKE/app:v1"
+	[ "$status" -eq 1 ]
+	[[ $output == *"unauthorized: authentication required"* ]]
+	run xocker login -u user -p nope "$FAKE"
+	[ "$status" -eq 1 ]
+	[[ $output == *"Error response from daemon: unauthorized: incorrect username or password"* ]]
+	run xocker login -u user -p pass "$FAKE"
+	[ "$status" -eq 0 ]
+	run xocker pull "$FAKE/app:v1"
+	[ "$status" -eq 0 ]
+	grep -q 'Pull complete' <<<"$output"
+	# Push needs a pull,push token for the new repository.
+	xtag "$FAKE/app:v1" "$FAKE/pushed:v2"
+	run xocker push "$FAKE/pushed:v2"
+	[ "$status" -eq 0 ]
+	[ "$(registry_digest pushed:v2)" = "$(registry_digest app:v1)" ]
+}
