@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "common/log.h"
 #include "common/xerr.h"
 #include "image/manifest.h"
 #include "image/pull.h"
@@ -115,8 +116,7 @@ int cmd_pull(const struct xocker_globals *g, int argc, char **argv) {
   }
   printf("%s\n", res.name);
   progress_free(view.progress);
-  if (getenv("XOCKER_PULL_STATS"))
-    fprintf(stderr, "unpack: %.3f s for %lld bytes\n", res.unpack_seconds,
-            (long long)res.unpack_bytes);
+  xlog_debug("pull %s: unpacked %lld compressed bytes of layers in %.3f s", res.name,
+             (long long)res.unpack_bytes, res.unpack_seconds);
   return 0;
 }
