@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -13,7 +14,14 @@
 struct progress_row {
   char id[80];
   char text[256];
+  double last_bar; /* when its bar was last drawn */
 };
+
+static double now_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 struct progress {
   FILE *out;
@@ -54,6 +62,7 @@ static struct progress_row *row_for(struct progress *p, const char *id, bool *is
   struct progress_row *r = &p->rows[p->n++];
   snprintf(r->id, sizeof r->id, "%s", id);
   r->text[0] = '\0';
+  r->last_bar = 0;
   *is_new = true;
   return r;
 }
@@ -93,6 +102,20 @@ void progress_bar(struct progress *p, const char *id, const char *action, int64_
     }
     return;
   }
+  /* A redraw per received chunk would flood the terminal: ten a second. */
+  bool is_new;
+  struct progress_row *row = row_for(p, id, &is_new);
+  if (!row)
+    return;
+  if (is_new) { /* give it its line first; it is redrawn in place below */
+    snprintf(row->text, sizeof row->text, "%s", action);
+    draw(p, row, true);
+  }
+  double now = now_seconds();
+  if (!is_new && strncmp(row->text, action, strlen(action)) == 0 && now - row->last_bar < 0.1 &&
+      (total <= 0 || cur < total))
+    return;
+  row->last_bar = now;
   char text[256], have[32], want[32];
   human_size(cur, have, sizeof have);
   if (total > 0) {
