@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -313,10 +314,29 @@ int container_create(struct xstore *s, const char *image, const char *name, cons
   return 0;
 }
 
+/* Mount, unmount and remove of one container are serialised by a lock on
+ * its directory, so two `xocker mount`s do not both mount it. */
+static int lock_container(struct xstore *s, const char *id, struct xerr *err) {
+  char dir[4096];
+  storage_container_dir(s, id, dir, sizeof dir);
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return xerr_make(err, errno, "open %s", dir);
+  if (flock(fd, LOCK_EX) < 0) {
+    xerr_make(err, errno, "lock %s", dir);
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 int container_mount(struct xstore *s, const struct container_record *c, char *path, size_t len,
                     struct xerr *err) {
   const struct storage_driver *drv;
   if (container_driver(c, &drv, err) < 0)
+    return -1;
+  cleanup_close int lock = lock_container(s, c->id, err);
+  if (lock < 0)
     return -1;
   struct layer_stack ls;
   if (container_layers(s, c, &ls, err) < 0)
@@ -330,6 +350,9 @@ int container_unmount(struct xstore *s, const struct container_record *c, struct
   const struct storage_driver *drv;
   if (container_driver(c, &drv, err) < 0)
     return -1;
+  cleanup_close int lock = lock_container(s, c->id, err);
+  if (lock < 0)
+    return -1;
   return drv->unmount(s, c->id, err);
 }
 
@@ -340,7 +363,10 @@ bool container_mounted(struct xstore *s, const struct container_record *c) {
 
 int container_remove(struct xstore *s, const struct container_record *c, struct xerr *err) {
   const struct storage_driver *drv;
-  if (container_driver(c, &drv, err) < 0 || drv->unmount(s, c->id, err) < 0)
+  if (container_driver(c, &drv, err) < 0)
+    return xerr_wrap(err, "remove container %s", c->name);
+  cleanup_close int lock = lock_container(s, c->id, err);
+  if (lock < 0 || drv->unmount(s, c->id, err) < 0)
     return xerr_wrap(err, "remove container %s", c->name);
   cleanup_stmt sqlite3_stmt *st = NULL;
   if (sqlite3_prepare_v2(s->db, "DELETE FROM containers WHERE id = ?", -1, &st, NULL) !=

@@ -216,6 +216,23 @@ check_rm() {
 	[ "$output" = "${id:0:12}" ]
 }
 
+@test "concurrent mounts of one container: one mount, the same path for all" {
+	export XOCKER_STORAGE_DRIVER=overlay
+	local i pids=() id
+	id=$(xocker create --name c1 busybox)
+	for i in 1 2 3 4; do
+		xocker mount c1 >"$TESTDIR/mount$i" 2>&1 &
+		pids+=($!)
+	done
+	for i in 0 1 2 3; do
+		wait "${pids[$i]}"
+	done
+	for i in 1 2 3 4; do
+		[ "$(cat "$TESTDIR/mount$i")" = "$XOCKER_ROOT/containers/$id/merged" ]
+	done
+	[ "$(awk -v m="$XOCKER_ROOT/containers/$id/merged" '$5 == m' /proc/self/mountinfo | wc -l)" -eq 1 ]
+}
+
 @test "rm: several containers, -f ignores missing ones, a missing one is an error" {
 	ensure_busybox
 	xocker create --name a1 busybox >/dev/null
