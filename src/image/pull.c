@@ -98,6 +98,7 @@ struct pull {
   struct registry *reg;
   const char *repo;
   const struct pull_options *opts;
+  const char *want_platform; /* check the config against it (a manifest not from an index) */
   struct job *jobs;
   size_t n_jobs, next;
   bool abort;
@@ -206,6 +207,19 @@ static int unpack_layers(struct pull *p, struct job *config_job, struct job **la
     return xerr_make(err, EINVAL, "image config %s: malformed JSON: %s", config_job->desc.digest,
                      jerr.text);
   }
+  if (p->want_platform) {
+    char have[128];
+    config_platform(doc, have, sizeof have);
+    size_t wn = strlen(p->want_platform);
+    /* A wanted platform without a variant matches any variant. */
+    if (strncmp(have, p->want_platform, wn) != 0 || (have[wn] && have[wn] != '/')) {
+      json_decref(doc);
+      return xerr_make(err, ENOENT,
+                       "image was found but does not match the specified platform: wanted %s, "
+                       "actual: %s",
+                       p->want_platform, have);
+    }
+  }
   cleanup_strv char **diff_ids = NULL;
   int ret = config_diff_ids(doc, &diff_ids, err);
   json_decref(doc);
@@ -250,8 +264,10 @@ static int unpack_layers(struct pull *p, struct job *config_job, struct job **la
 /* Fetch config and layers, unpack the layers. */
 static int fetch_image(struct xstore *s, struct registry *reg, const char *repo,
                        const struct image_manifest *m, const struct pull_options *o,
-                       bool *fetched_any, struct pull_result *res, struct xerr *err) {
-  struct pull p = {.store = s, .reg = reg, .repo = repo, .opts = o};
+                       const char *want_platform, bool *fetched_any, struct pull_result *res,
+                       struct xerr *err) {
+  struct pull p = {.store = s, .reg = reg, .repo = repo, .opts = o,
+                   .want_platform = want_platform};
   p.jobs = calloc(m->n_layers + 1, sizeof *p.jobs);
   cleanup_free struct job **layer_jobs = calloc(m->n_layers + 1, sizeof *layer_jobs);
   if (!p.jobs || !layer_jobs) {
@@ -387,15 +403,27 @@ int image_pull(struct xstore *s, const char *name, const struct pull_options *o,
   }
   /* Was the tag already on this very image? */
   char before[DIGEST_BUF_LEN] = "";
+  bool same_manifest = false;
   struct image_record old = {0};
   struct xerr ignored = {0};
   if (image_lookup(s, res->name, &old, &ignored) == 0) {
     memcpy(before, old.id, sizeof before);
+    same_manifest = strcmp(old.manifest_digest, digest) == 0;
     image_record_clear(&old);
   }
+  /* An image already here under this name says nothing per layer, as Docker. */
+  struct pull_options quiet = {.platform = o ? o->platform : NULL};
   bool fetched = false;
-  if (fetch_image(s, reg, ref.path, &m, o, &fetched, res, err) < 0)
+  /* A plain manifest asked for with --platform must be for that platform. */
+  bool from_index = strcmp(digest, res->digest) != 0;
+  const char *want = o && o->platform && !from_index ? o->platform : NULL;
+  if (fetch_image(s, reg, ref.path, &m, same_manifest ? &quiet : o, want, &fetched, res, err) <
+      0) {
+    char familiar[sizeof res->name];
+    ref_familiar(&ref, familiar, sizeof familiar);
+    xerr_wrap(err, "%s", familiar);
     goto out;
+  }
   snprintf(repo_digest, sizeof repo_digest, "%s@%s", repo, res->digest);
   if (image_register(s, digest, ref.digest[0] ? NULL : tag, repo_digest, NULL, res->id, err) < 0)
     goto out;

@@ -34,7 +34,8 @@ db() { sqlite3 "$XOCKER_ROOT/xocker.db" "$@"; }
 	run xocker pull "$REGISTRY/app:v1"
 	[ "$status" -eq 0 ]
 	grep -qx "Status: Image is up to date for $REGISTRY/app:v1" <<<"$output"
-	! grep -q 'Downloading\|Pull complete' <<<"$output"
+	! grep -q 'Downloading\|Pull complete\|Already exists' <<<"$output"
+	[ "${#lines[@]}" -eq 4 ] # header, Digest, Status, name
 }
 
 @test "pull by digest: the repo digest is recorded, no tag" {
@@ -129,6 +130,12 @@ push_index() {
 	run xocker pull --platform linux/s390x "$REGISTRY/multi:both"
 	[ "$status" -eq 1 ]
 	[[ $output == *"no image for platform linux/s390x"*"linux/arm64/v8, linux/amd64"* ]]
+	# A plain manifest for another platform than the one asked for.
+	run xocker pull --platform linux/arm64 "$REGISTRY/multi:amd"
+	[ "$status" -eq 1 ]
+	[[ $output == *"does not match the specified platform: wanted linux/arm64/v8, actual: linux/amd64"* ]]
+	run xocker pull --platform linux/amd64 "$REGISTRY/multi:amd"
+	[ "$status" -eq 0 ]
 	run xocker pull --platform "bad platform" "$REGISTRY/multi:both"
 	[ "$status" -eq 1 ]
 	[[ $output == *'invalid platform'* ]]
