@@ -15,7 +15,7 @@ PACKAGES=(
 	# tests: unit (cmocka), integration (bats), and the tools the tests call
 	libcmocka-dev bats jq busybox-static uidmap iproute2 procps util-linux
 	# image tests: a real registry, htpasswd and openssl for its auth and TLS, third-party image tools
-	docker-registry apache2-utils openssl skopeo umoci zstd
+	docker-registry apache2-utils openssl skopeo umoci zstd sqlite3 curl python3
 	# benches: hyperfine for timings, GNU time for peak RSS
 	hyperfine time
 	# peers for interop tests and benches (podman brings its own dependencies)
