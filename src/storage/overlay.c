@@ -8,9 +8,10 @@
  * paths relative to ROOT/layers (we fchdir there), ~70 bytes a layer.
  *
  * index=off because layers are shared between containers (the index ties
- * a lower inode to one upper), redirect_dir=off so a renamed directory is
- * copied up whole and the upper dir alone says what changed (diff and
- * commit read it), as Docker's overlay2 does. */
+ * a lower inode to one upper); redirect_dir=off so a renamed directory is
+ * copied up whole, and metacopy=off so a chmod copies the data up too: the
+ * upper dir alone then says what changed (diff and commit read it), as
+ * with Docker's overlay2. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -86,7 +87,8 @@ static int mount_fsconfig(const char *merged, const char *const *lowers, size_t 
     if (fs_set(fs, "lowerdir+", lowers[i], err) < 0)
       return -1;
   if (fs_set(fs, "upperdir", upper, err) < 0 || fs_set(fs, "workdir", work, err) < 0 ||
-      fs_set(fs, "index", "off", err) < 0 || fs_set(fs, "redirect_dir", "off", err) < 0)
+      fs_set(fs, "index", "off", err) < 0 || fs_set(fs, "redirect_dir", "off", err) < 0 ||
+      fs_set(fs, "metacopy", "off", err) < 0)
     return -1;
   if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
     int e = errno;
@@ -122,7 +124,9 @@ static int mount_legacy(struct xstore *s, const char *merged, const char *const 
                        "kernel (no fsconfig lowerdir+)", merged, n);
     used += (size_t)w;
   }
-  int w = snprintf(opts + used, cap - used, ",upperdir=%s,workdir=%s,index=off,redirect_dir=off", upper, work);
+  int w = snprintf(opts + used, cap - used,
+                   ",upperdir=%s,workdir=%s,index=off,redirect_dir=off,metacopy=off", upper,
+                   work);
   if (w < 0 || (size_t)w >= cap - used)
     return xerr_make(err, E2BIG, "mount overlay on %s: options too long", merged);
   cleanup_close int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -156,6 +156,32 @@ check_commit() {
 @test "commit, then a container of the new image shows the changes (overlay)" { check_commit overlay; }
 @test "commit, then a container of the new image shows the changes (vfs)" { check_commit vfs; }
 
+check_chmod_rename() {
+	export XOCKER_STORAGE_DRIVER=$1
+	xocker create --name c1 busybox >/dev/null
+	local r r2 size
+	r=$(xocker mount c1)
+	size=$(stat -c %s "$r/bin/busybox")
+	# Only the mode changes: the data must come along (no metadata-only copy-up).
+	chmod 0700 "$r/bin/busybox"
+	# A directory of the image renamed: copied, not redirected.
+	mv "$r/etc" "$r/etc2"
+	run xocker diff c1
+	[[ "$output" == *"C /bin/busybox"* ]]
+	[[ "$output" == *"D /etc"* ]]
+	[[ "$output" == *"A /etc2/passwd"* ]]
+	xocker commit c1 moved >/dev/null
+	xocker create --name c2 moved >/dev/null
+	r2=$(xocker mount c2)
+	[ "$(stat -c '%a %s' "$r2/bin/busybox")" = "700 $size" ]
+	cmp "$r2/bin/busybox" "$(dirname "$XOCKER")/busybox-bundle/rootfs/bin/busybox"
+	[ ! -e "$r2/etc" ]
+	grep -q '^root:' "$r2/etc2/passwd"
+}
+
+@test "chmod only and a renamed directory survive commit (overlay)" { check_chmod_rename overlay; }
+@test "chmod only and a renamed directory survive commit (vfs)" { check_chmod_rename vfs; }
+
 @test "an image committed with one driver runs with the other" {
 	ensure_busybox
 	XOCKER_STORAGE_DRIVER=overlay xocker create --name c1 busybox >/dev/null
