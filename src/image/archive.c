@@ -67,12 +67,15 @@ void load_results_free(struct load_result *v, size_t n) {
 
 /* Normalise a path inside the archive: no leading "/" or "./", no empty or
  * "." components, ".." resolved lexically and never above the top (the
- * archive is a namespace of its own: nothing here touches the disk). */
+ * archive is a namespace of its own: nothing here touches the disk).  A
+ * path too long for out gives "" (no file of an image archive has one). */
 static void normalise_path(const char *in, char out[APATH_MAX]) {
   char tmp[APATH_MAX];
-  snprintf(tmp, sizeof tmp, "%s", in);
   size_t len = 0;
   out[0] = '\0';
+  if (strlen(in) >= sizeof tmp)
+    return;
+  snprintf(tmp, sizeof tmp, "%s", in);
   char *save = NULL;
   for (char *c = strtok_r(tmp, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
     if (strcmp(c, ".") == 0)
@@ -83,10 +86,8 @@ static void normalise_path(const char *in, char out[APATH_MAX]) {
       out[len] = '\0';
       continue;
     }
-    int w = snprintf(out + len, APATH_MAX - len, "%s%s", len ? "/" : "", c);
-    if (w < 0 || (size_t)w >= APATH_MAX - len)
-      break;
-    len += (size_t)w;
+    /* Never longer than the input, so it fits. */
+    len += (size_t)snprintf(out + len, APATH_MAX - len, "%s%s", len ? "/" : "", c);
   }
 }
 
