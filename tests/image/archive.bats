@@ -114,6 +114,18 @@ assert_store_clean() {
 	[ "$status" -eq 125 ]
 }
 
+@test "archive: save of a corrupt blob fails and -o leaves no file" {
+	xocker images >/dev/null
+	local layer
+	layer=$(sqlite3 "$XOCKER_ROOT/xocker.db" 'SELECT blob_digest FROM layers')
+	printf 'x' >>"$XOCKER_ROOT/blobs/sha256/${layer#sha256:}"
+	run xocker save -o "$TESTDIR/out.tar" busybox
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"blob $layer is corrupt"* ]]
+	[ ! -e "$TESTDIR/out.tar" ]
+	[ -z "$(ls -A "$TESTDIR" | grep xocker-save)" ]
+}
+
 # ---- archives from other tools -------------------------------------------------------------------
 
 @test "archive: podman save (docker-archive and oci-archive) loads" {
@@ -318,6 +330,11 @@ assert_store_clean() {
 	run xocker2 load -i "$TESTDIR/badmt.tar"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"application/x-unknown-layer"* ]]
+	assert_store_clean
+	python3 "$CRAFT" docker-archive "$TESTDIR/badconfig.tar" "$TESTDIR/layer.tar" --wrong-config-name
+	run xocker2 load -i "$TESTDIR/badconfig.tar"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"config "*".json in the archive is corrupt"* ]]
 	assert_store_clean
 	# A tar with neither manifest.json nor index.json.
 	run xocker2 load -i "$TESTDIR/layer.tar"

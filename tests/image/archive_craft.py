@@ -10,9 +10,11 @@
                                                        content for the same name)
         hardlink-dotdot  the same with ../../../<canary>/target
   archive_craft.py docker-archive OUT LAYER [--tag T] [--wrong-diff-id] [--missing-layer]
+                                            [--wrong-config-name]
       an old-style docker-archive (<id>.json, <id>/layer.tar, manifest.json, repositories)
       holding the layer tar LAYER; --wrong-diff-id puts another diff id in the config (a
-      tampered layer), --missing-layer names a layer file that is not in the archive
+      tampered layer), --missing-layer names a layer file that is not in the archive,
+      --wrong-config-name stores the config under a digest it does not hash to
   archive_craft.py oci-archive OUT LAYER [--bad-media-type] [--bad-blob] [--multi-platform]
       an OCI layout in a tar; --bad-media-type gives the layer an unknown media type,
       --bad-blob stores the layer under a digest it does not hash to, --multi-platform names
@@ -71,11 +73,11 @@ def config_for(diff_id):
     }).encode()
 
 
-def docker_archive(out, layer_path, tag, wrong_diff_id, missing_layer):
+def docker_archive(out, layer_path, tag, wrong_diff_id, missing_layer, wrong_config_name):
     layer = open(layer_path, "rb").read()
     diff_id = sha256(b"not the layer" if wrong_diff_id else layer)
     config = config_for(diff_id)
-    config_name = sha256(config) + ".json"
+    config_name = sha256(config + (b" " if wrong_config_name else b"")) + ".json"
     layer_id = sha256(b"v1 id " + layer)
     with tarfile.open(out, "w") as tar:
         add_bytes(tar, layer_id + "/VERSION", b"1.0")
@@ -168,7 +170,8 @@ def main(argv):
         if "--tag" in argv:
             tag = argv[argv.index("--tag") + 1]
             rest = [a for a in rest if a != tag]
-        docker_archive(out, rest[0], tag, "--wrong-diff-id" in flags, "--missing-layer" in flags)
+        docker_archive(out, rest[0], tag, "--wrong-diff-id" in flags, "--missing-layer" in flags,
+                       "--wrong-config-name" in flags)
     elif cmd == "oci-archive" and "--multi-platform" in flags:
         multi_platform_archive(out, rest[0])
     elif cmd == "oci-archive":
