@@ -164,7 +164,12 @@ busybox_id() { xocker image inspect -f '{{.Id}}' busybox; }
 }
 
 @test "the store survives concurrent commands" {
-	for i in 1 2 3 4 5 6; do xocker tag busybox "par/t:$i" & done
-	wait
+	# Wait for these jobs only: a bare `wait` would also wait for bats' own timeout watchdog.
+	local pids=() pid
+	for i in 1 2 3 4 5 6; do
+		xocker tag busybox "par/t:$i" &
+		pids+=($!)
+	done
+	for pid in "${pids[@]}"; do wait "$pid"; done
 	[ "$(xocker images --format '{{.Repository}}' | grep -c '^par/t$')" -eq 6 ]
 }
