@@ -165,6 +165,14 @@ assert_store_clean() {
 	run xocker2 images --format '{{.Repository}}:{{.Tag}}'
 	[[ "$output" == *localhost/sk/busybox:1* ]]
 	[[ "$output" == *sk/busybox:2* ]]
+	# And skopeo reads ours, both formats.
+	xocker save busybox -o "$TESTDIR/ours.tar"
+	xocker save --format oci-archive busybox -o "$TESTDIR/ours-oci.tar"
+	[ "$(skopeo inspect "docker-archive:$TESTDIR/ours.tar" | jq -r '.Layers[0]')" = \
+		"$(xocker image inspect busybox | jq -r '.[0].RootFS.Layers[0]')" ]
+	skopeo copy -q "oci-archive:$TESTDIR/ours-oci.tar" "oci:$TESTDIR/copy:x"
+	[ "$(jq -r '.manifests[0].digest' "$TESTDIR/copy/index.json")" = \
+		"$(sqlite3 "$XOCKER_ROOT/xocker.db" 'SELECT manifest_digest FROM images')" ]
 }
 
 @test "archive: an OCI layout made by umoci loads from the directory and as a tar" {
