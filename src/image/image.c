@@ -141,7 +141,7 @@ static int unpack_layers(struct xstore *s, const struct image_manifest *m, json_
     char chain[DIGEST_BUF_LEN];
     if (layer_ensure(s, i ? parent : NULL, l->digest, l->media_type, diff_ids[i], chain, err) <
         0)
-      return xerr_wrap(err, "layer %s", l->digest);
+      return xerr_wrap(err, "layer %zu of %zu", i + 1, n);
     memcpy(parent, chain, sizeof parent);
   }
   memcpy(top_out, parent, DIGEST_BUF_LEN);
