@@ -140,8 +140,12 @@ static int unpack_layers(struct xstore *s, const struct image_manifest *m, json_
       return xerr_set(err, ENOENT, "layer %zu: blob %s is not in the store", i, l->digest);
     char chain[DIGEST_BUF_LEN];
     if (layer_ensure(s, i ? parent : NULL, l->digest, l->media_type, diff_ids[i], chain, err) <
-        0)
-      return xerr_wrap(err, "layer %zu of %zu", i + 1, n);
+        0) {
+      /* Name the blob once: the unpacker may have named it already. */
+      if (strstr(err->msg, l->digest))
+        return xerr_wrap(err, "layer %zu of %zu", i + 1, n);
+      return xerr_wrap(err, "layer %zu of %zu (%s)", i + 1, n, l->digest);
+    }
     memcpy(parent, chain, sizeof parent);
   }
   memcpy(top_out, parent, DIGEST_BUF_LEN);

@@ -183,7 +183,7 @@ check_whiteouts() {
 	head -c 3000 "$TESTDIR/l1.tar" >"$TESTDIR/cut.tar"
 	run xocker import "$TESTDIR/cut.tar" cut
 	[ "$status" -eq 1 ]
-	[[ "$output" == "Error: layer 1 of 1: layer sha256:"*": Truncated tar archive"* ]]
+	[[ "$output" == "Error: layer 1 of 1 (sha256:"*"): Truncated tar archive"* ]]
 	[ "$(ls "$XOCKER_ROOT/layers" | wc -l)" -eq "$layers" ]
 	assert_no_leftovers
 }
