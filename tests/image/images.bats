@@ -173,3 +173,25 @@ busybox_id() { xocker image inspect -f '{{.Id}}' busybox; }
 	for pid in "${pids[@]}"; do wait "$pid"; done
 	[ "$(xocker images --format '{{.Repository}}' | grep -c '^par/t$')" -eq 6 ]
 }
+
+@test "rmi refuses an image a container uses; -f only untags it, and the container keeps working" {
+	xocker create --name user1 busybox >/dev/null
+	id=$(busybox_id)
+	run xocker rmi busybox
+	[ "$status" -eq 1 ]
+	[[ "$output" == "Error: conflict: unable to delete ${id:7:12} (must be forced) - image is being used by stopped container "* ]]
+	[ "$(xocker images -q)" = "${id:7:12}" ]
+	run xocker rmi -f busybox
+	[ "$status" -eq 0 ]
+	[ "$output" = "Untagged: busybox:latest" ]
+	# The image stays, untagged, for its container, whose rootfs still mounts.
+	[ "$(xocker images -q -f dangling=true)" = "${id:7:12}" ]
+	rootfs=$(xocker mount user1)
+	[ -x "$rootfs/bin/busybox" ]
+	xocker umount user1
+	xocker rm user1
+	run xocker image prune -f
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"deleted: $id"* ]]
+	[ "$(xocker images -q)" = "" ]
+}
