@@ -47,6 +47,11 @@ struct unpacker {
   int64_t size;
   struct dir_time *dirs;
   size_t n_dirs, cap_dirs;
+  /* The last parent directory resolved, reused while entries stay in the
+   * same directory (tars list them together).  Only a removal can change
+   * what a resolved path names, so every removal drops it. */
+  char cached_dir[PATH_MAX];
+  int cached_fd;
 };
 
 static la_ssize_t feed(struct archive *a, void *data, const void **buf) {
@@ -132,8 +137,8 @@ int unpack_remove_at(int parent, const char *name, struct xerr *err) {
 
 /* Make room for a new entry called base in parent: an existing directory
  * stays when the new entry is a directory too, anything else goes. */
-static int clear_slot(int parent, const char *base, bool new_is_dir, bool *kept_dir,
-                      struct xerr *err) {
+static int clear_slot(struct unpacker *u, int parent, const char *base, bool new_is_dir,
+                      bool *kept_dir, struct xerr *err) {
   struct stat st;
   *kept_dir = false;
   if (fstatat(parent, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
@@ -142,6 +147,7 @@ static int clear_slot(int parent, const char *base, bool new_is_dir, bool *kept_
     *kept_dir = true;
     return 0;
   }
+  u->cached_dir[0] = '\0'; /* the fd stays open: the caller is using it */
   return unpack_remove_at(parent, base, err);
 }
 
@@ -284,9 +290,10 @@ static int make_hardlink(struct unpacker *u, struct archive_entry *e, int parent
 }
 
 /* overlayfs' whiteout: a character device 0:0 named like the file. */
-static int make_whiteout(int parent, const char *name, const char *path, struct xerr *err) {
+static int make_whiteout(struct unpacker *u, int parent, const char *name, const char *path,
+                         struct xerr *err) {
   bool kept;
-  if (clear_slot(parent, name, false, &kept, err) < 0)
+  if (clear_slot(u, parent, name, false, &kept, err) < 0)
     return -1;
   if (mknodat(parent, name, S_IFCHR | 0, makedev(0, 0)) < 0)
     return xerr_make(err, errno, "whiteout %s", path);
@@ -304,7 +311,7 @@ static int make_entry(struct unpacker *u, struct archive_entry *e, int parent, c
                       const char *path, struct xerr *err) {
   mode_t type = archive_entry_filetype(e);
   bool kept_dir;
-  if (clear_slot(parent, base, type == AE_IFDIR, &kept_dir, err) < 0)
+  if (clear_slot(u, parent, base, type == AE_IFDIR, &kept_dir, err) < 0)
     return -1;
   switch (type) {
   case AE_IFREG: {
@@ -348,6 +355,34 @@ static int make_entry(struct unpacker *u, struct archive_entry *e, int parent, c
   return apply_metadata(u, e, parent, base, path, type == AE_IFLNK, type == AE_IFDIR, err);
 }
 
+/* The directory of path, resolved inside the layer (created if missing),
+ * and its last component in base.  The fd belongs to the unpacker. */
+static int parent_of(struct unpacker *u, const char *path, char *base, size_t base_len,
+                     struct xerr *err) {
+  const char *slash = strrchr(path, '/');
+  const char *last = slash ? slash + 1 : path;
+  if (strlen(last) >= base_len)
+    return xerr_make(err, ENAMETOOLONG, "%s", path);
+  memcpy(base, last, strlen(last) + 1);
+  if (!slash)
+    return u->rootfd;
+  size_t dlen = (size_t)(slash - path);
+  if (u->cached_fd >= 0 && u->cached_dir[0] && strlen(u->cached_dir) == dlen &&
+      memcmp(u->cached_dir, path, dlen) == 0)
+    return u->cached_fd;
+  char dir[PATH_MAX];
+  memcpy(dir, path, dlen);
+  dir[dlen] = '\0';
+  int fd = root_mkdir_p(u->rootfd, dir, 0755, err);
+  if (fd < 0)
+    return -1;
+  if (u->cached_fd >= 0)
+    close(u->cached_fd);
+  u->cached_fd = fd;
+  memcpy(u->cached_dir, dir, dlen + 1);
+  return fd;
+}
+
 static int extract_entry(struct unpacker *u, struct archive_entry *e, struct xerr *err) {
   const char *raw_path = archive_entry_pathname(e);
   if (!raw_path)
@@ -362,7 +397,7 @@ static int extract_entry(struct unpacker *u, struct archive_entry *e, struct xer
     return apply_metadata(u, e, u->rootfd, "", ".", false, true, err);
   }
   char base[NAME_MAX + 1];
-  cleanup_close int parent = root_open_parent(u->rootfd, path, base, sizeof base, err);
+  int parent = parent_of(u, path, base, sizeof base, err); /* borrowed */
   if (parent < 0)
     return xerr_wrap(err, "entry %s", raw_path);
   if (strcmp(base, WHITEOUT_OPAQUE) == 0)
@@ -374,11 +409,11 @@ static int extract_entry(struct unpacker *u, struct archive_entry *e, struct xer
       return 0;
     if (!*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
       return xerr_set(err, EINVAL, "whiteout entry \"%s\" names nothing", raw_path);
-    return make_whiteout(parent, name, path, err);
+    return make_whiteout(u, parent, name, path, err);
   }
   if (archive_entry_hardlink(e)) {
     bool kept;
-    if (clear_slot(parent, base, false, &kept, err) < 0)
+    if (clear_slot(u, parent, base, false, &kept, err) < 0)
       return -1;
     return make_hardlink(u, e, parent, base, path, err);
   }
@@ -433,7 +468,7 @@ static int extract_all(struct unpacker *u, struct xerr *err) {
 
 int unpack_layer(int fd, int layerfd, const char *name, struct unpack_result *out,
                  struct xerr *err) {
-  struct unpacker u = {.name = name, .rootfd = layerfd};
+  struct unpacker u = {.name = name, .rootfd = layerfd, .cached_fd = -1};
   int ret = digester_init(&u.hash, err);
   if (ret == 0)
     ret = open_handles(&u, fd, err);
@@ -450,6 +485,8 @@ int unpack_layer(int fd, int layerfd, const char *name, struct unpack_result *ou
     archive_read_free(u.tar);
   if (u.raw)
     archive_read_free(u.raw);
+  if (u.cached_fd >= 0)
+    close(u.cached_fd);
   for (size_t i = 0; i < u.n_dirs; i++)
     free(u.dirs[i].path);
   free(u.dirs);
