@@ -88,6 +88,18 @@ void table_add(struct table *t, const char *const *cells);
 void table_print(struct table *t);
 void table_free(struct table *t);
 
+/* Run action on each container named in argv[optind..]: the store is
+ * opened once, each name looked up (full id, name, unique prefix); an error
+ * is printed and the loop goes on.  A name that does not exist is skipped
+ * silently with ignore_missing (rm -f).  Returns the exit code: 1 if any
+ * name failed, else 0.  action returns 0 or -1 with err filled; arg is the
+ * name as the user gave it. */
+struct container_record;
+typedef int (*container_action)(struct xstore *s, struct container_record *rec, const char *arg,
+                                void *ctx, struct xerr *err);
+int cli_for_each_container(const struct xocker_globals *g, int argc, char **argv,
+                           container_action action, void *ctx, bool ignore_missing);
+
 /* A short (12 hex) id from "sha256:<hex>" or "<hex>". */
 void short_id(const char *id, char out[13]);
 

@@ -22,53 +22,37 @@ static int parse(int argc, char **argv, const char *usage) {
   return -1;
 }
 
+static int mount_one(struct xstore *s, struct container_record *rec, const char *arg,
+                     void *ctx, struct xerr *err) {
+  (void)arg;
+  (void)ctx;
+  char path[4096];
+  if (container_mount(s, rec, path, sizeof path, err) < 0)
+    return -1;
+  printf("%s\n", path);
+  return 0;
+}
+
+static int unmount_one(struct xstore *s, struct container_record *rec, const char *arg,
+                       void *ctx, struct xerr *err) {
+  (void)arg;
+  (void)ctx;
+  if (container_unmount(s, rec, err) < 0)
+    return -1;
+  printf("%s\n", rec->id);
+  return 0;
+}
+
 int cmd_mount(const struct xocker_globals *g, int argc, char **argv) {
   int r = parse(argc, argv, "xocker mount CONTAINER [CONTAINER...]");
   if (r >= 0)
     return r;
-  struct xstore *s = cli_open_store(g);
-  if (!s)
-    return 1;
-  int ret = 0;
-  for (int i = optind; i < argc; i++) {
-    struct xerr err = {0};
-    struct container_record rec;
-    char path[4096];
-    if (container_lookup(s, argv[i], &rec, &err) < 0) {
-      ret = cli_error(&err);
-      continue;
-    }
-    if (container_mount(s, &rec, path, sizeof path, &err) < 0)
-      ret = cli_error(&err);
-    else
-      printf("%s\n", path);
-    container_record_clear(&rec);
-  }
-  store_close(s);
-  return ret;
+  return cli_for_each_container(g, argc, argv, mount_one, NULL, false);
 }
 
 int cmd_umount(const struct xocker_globals *g, int argc, char **argv) {
   int r = parse(argc, argv, "xocker umount CONTAINER [CONTAINER...]");
   if (r >= 0)
     return r;
-  struct xstore *s = cli_open_store(g);
-  if (!s)
-    return 1;
-  int ret = 0;
-  for (int i = optind; i < argc; i++) {
-    struct xerr err = {0};
-    struct container_record rec;
-    if (container_lookup(s, argv[i], &rec, &err) < 0) {
-      ret = cli_error(&err);
-      continue;
-    }
-    if (container_unmount(s, &rec, &err) < 0)
-      ret = cli_error(&err);
-    else
-      printf("%s\n", rec.id);
-    container_record_clear(&rec);
-  }
-  store_close(s);
-  return ret;
+  return cli_for_each_container(g, argc, argv, unmount_one, NULL, false);
 }

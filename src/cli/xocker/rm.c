@@ -9,6 +9,15 @@
 #include "image/store.h"
 #include "storage/container.h"
 
+static int remove_one(struct xstore *s, struct container_record *rec, const char *arg,
+                      void *ctx, struct xerr *err) {
+  (void)ctx;
+  if (container_remove(s, rec, err) < 0)
+    return -1;
+  printf("%s\n", arg);
+  return 0;
+}
+
 int cmd_rm(const struct xocker_globals *g, int argc, char **argv) {
   static const struct option longopts[] = {{"force", no_argument, NULL, 'f'},
                                            {"volumes", no_argument, NULL, 'v'},
@@ -33,24 +42,5 @@ int cmd_rm(const struct xocker_globals *g, int argc, char **argv) {
   }
   if (argc - optind < 1)
     return cli_usage(argv[0], "\"%s\" requires at least 1 argument.", argv[0]);
-  struct xstore *s = cli_open_store(g);
-  if (!s)
-    return 1;
-  int ret = 0;
-  for (int i = optind; i < argc; i++) {
-    struct xerr err = {0};
-    struct container_record rec;
-    if (container_lookup(s, argv[i], &rec, &err) < 0) {
-      if (!(force && err.errnum == ENOENT))
-        ret = cli_error(&err);
-      continue;
-    }
-    if (container_remove(s, &rec, &err) < 0)
-      ret = cli_error(&err);
-    else
-      printf("%s\n", argv[i]);
-    container_record_clear(&rec);
-  }
-  store_close(s);
-  return ret;
+  return cli_for_each_container(g, argc, argv, remove_one, NULL, force);
 }
