@@ -404,7 +404,7 @@ static bool blob_in_use(struct xstore *s, const char *digest) {
 
 /* Remove the deleted image's layers (top down) and blobs that nothing uses. */
 static int collect(struct xstore *s, const struct image_record *r, const struct image_manifest *m,
-                   void (*deleted)(const char *, void *), void *ctx, struct xerr *err) {
+                   image_deleted_fn deleted, void *ctx, struct xerr *err) {
   char chain[DIGEST_BUF_LEN];
   snprintf(chain, sizeof chain, "%s", r->top_layer);
   while (chain[0]) {
@@ -420,10 +420,11 @@ static int collect(struct xstore *s, const struct image_record *r, const struct 
     sqlite3_bind_text(st, 1, chain, -1, SQLITE_TRANSIENT);
     if (sqlite3_step(st) == SQLITE_ROW)
       copy_col(st, 0, parent, sizeof parent);
+    int64_t bytes = layer_size(s, chain);
     if (layer_remove(s, chain, err) < 0)
       return -1;
     if (deleted)
-      deleted(chain, ctx);
+      deleted(chain, bytes < 0 ? 0 : bytes, ctx);
     memcpy(chain, parent, sizeof chain);
   }
   if (!m)
@@ -438,8 +439,8 @@ static int collect(struct xstore *s, const struct image_record *r, const struct 
   return 0;
 }
 
-int image_delete(struct xstore *s, const char *id, bool force,
-                 void (*deleted)(const char *what, void *ctx), void *ctx, struct xerr *err) {
+int image_delete(struct xstore *s, const char *id, bool force, image_deleted_fn deleted,
+                 void *ctx, struct xerr *err) {
   struct image_record r;
   if (load_by_id(s, id, &r, err) < 0)
     return -1;
@@ -470,7 +471,7 @@ int image_delete(struct xstore *s, const char *id, bool force,
   if (exec_text(s, "DELETE FROM images WHERE id = ?", err, 1, id) < 0)
     goto out_manifest;
   if (deleted)
-    deleted(id, ctx);
+    deleted(id, 0, ctx);
   ret = collect(s, &r, have_manifest ? &m : NULL, deleted, ctx, err);
 out_manifest:
   if (have_manifest)

@@ -55,9 +55,11 @@ int image_untag(struct xstore *s, const char *normalised_tag, struct xerr *err);
  * layers and blobs that no other image or container uses.  ENOENT if
  * missing; EBUSY naming the container if a container uses it (with force,
  * the image is only untagged and stays for its containers, as Docker does).
- * deleted (may be NULL) is told each image id and layer chain id removed. */
-int image_delete(struct xstore *s, const char *id, bool force,
-                 void (*deleted)(const char *what, void *ctx), void *ctx, struct xerr *err);
+ * deleted (may be NULL) is told each image id and layer chain id removed,
+ * with the unpacked bytes that freed (0 for the image id itself). */
+typedef void (*image_deleted_fn)(const char *what, int64_t bytes, void *ctx);
+int image_delete(struct xstore *s, const char *id, bool force, image_deleted_fn deleted,
+                 void *ctx, struct xerr *err);
 /* Containers using an image: count, and the first one's short id. */
 int image_users(struct xstore *s, const char *id, char first[65], struct xerr *err);
 

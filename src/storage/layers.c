@@ -181,6 +181,19 @@ int layer_ensure(struct xstore *s, const char *parent_chain, const char *blob_di
   return 0;
 }
 
+int64_t layer_size(struct xstore *s, const char *chain_id) {
+  sqlite3_stmt *st = NULL;
+  int64_t size = -1;
+  if (sqlite3_prepare_v2(s->db, "SELECT size FROM layers WHERE chain_id = ?", -1, &st, NULL) !=
+      SQLITE_OK)
+    return -1;
+  sqlite3_bind_text(st, 1, chain_id, -1, SQLITE_STATIC);
+  if (sqlite3_step(st) == SQLITE_ROW)
+    size = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  return size;
+}
+
 int64_t layer_chain_size(struct xstore *s, const char *chain_id) {
   sqlite3_stmt *st = NULL;
   int64_t total = 0;

@@ -29,6 +29,8 @@ int layer_ensure(struct xstore *s, const char *parent_chain, const char *blob_di
 bool layer_exists(struct xstore *s, const char *chain_id);
 /* ROOT/layers/<hex>/diff */
 void layer_diff_path(struct xstore *s, const char *chain_id, char *buf, size_t len);
+/* Unpacked bytes of this layer alone; -1 if unknown. */
+int64_t layer_size(struct xstore *s, const char *chain_id);
 /* Unpacked bytes of the layer and every layer below it. */
 int64_t layer_chain_size(struct xstore *s, const char *chain_id);
 /* Remove a layer's files and row (GC; the caller knows it is unused). */

@@ -195,3 +195,14 @@ busybox_id() { xocker image inspect -f '{{.Id}}' busybox; }
 	[[ "$output" == *"deleted: $id"* ]]
 	[ "$(xocker images -q)" = "" ]
 }
+
+@test "image prune -a reports the space its layers held" {
+	size=$(xocker image inspect -f '{{.Size}}' busybox)
+	run xocker image prune -a -f
+	[ "$status" -eq 0 ]
+	want=$(python3 -c "
+v = $size; u = ['B', 'kB', 'MB', 'GB']; i = 0
+while v >= 1000 and i < 3: v /= 1000; i += 1
+print('%.3g%s' % (v, u[i]))")
+	[ "${lines[-1]}" = "Total reclaimed space: $want" ]
+}

@@ -1,7 +1,6 @@
 /* xocker history IMAGE: the config's history, newest first, with each
  * layer's size; -H, -q, --no-trunc, --format. */
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,20 +17,6 @@ struct history_opts {
   bool human, quiet, no_trunc;
   const char *format;
 };
-
-/* Unpacked size of one layer (not its chain). */
-static int64_t layer_own_size(struct xstore *s, const char *chain) {
-  sqlite3_stmt *st = NULL;
-  int64_t size = 0;
-  if (sqlite3_prepare_v2(s->db, "SELECT size FROM layers WHERE chain_id = ?", -1, &st, NULL) ==
-      SQLITE_OK) {
-    sqlite3_bind_text(st, 1, chain, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(st) == SQLITE_ROW)
-      size = sqlite3_column_int64(st, 0);
-  }
-  sqlite3_finalize(st);
-  return size;
-}
 
 /* Docker shortens CREATED BY to 45 characters, ending in an ellipsis. */
 static void shorten(const char *in, char *out, size_t len, bool no_trunc) {
@@ -103,7 +88,9 @@ static int print_history(struct xstore *s, const struct image_record *r, json_t 
       o->no_trunc ? snprintf(id, sizeof id, "%s", r->id) : (short_id(r->id, id), 0);
     else
       snprintf(id, sizeof id, "<missing>");
-    int64_t size = layer_of[k] >= 0 ? layer_own_size(s, chains[layer_of[k]]) : 0;
+    int64_t size = layer_of[k] >= 0 ? layer_size(s, chains[layer_of[k]]) : 0;
+    if (size < 0)
+      size = 0; /* a layer not in the store: nothing to show */
     json_t *j = entry_json(id, h, size, o);
     if (o->quiet) {
       puts(id);

@@ -11,11 +11,16 @@
 #include "image/reference.h"
 #include "image/store.h"
 
-static void print_deleted(const char *what, void *ctx) {
-  int64_t *count = ctx;
+static void print_deleted(const char *what, int64_t bytes, void *ctx) {
+  (void)bytes;
+  (void)ctx;
   printf("Deleted: %s\n", what);
-  if (count)
-    (*count)++;
+}
+
+/* image prune counts what the removed layers held. */
+static void add_freed(const char *what, int64_t bytes, void *ctx) {
+  (void)what;
+  *(int64_t *)ctx += bytes;
 }
 
 static void print_untagged(const char *normalised) {
@@ -190,13 +195,11 @@ int cmd_image_prune(const struct xocker_globals *g, int argc, char **argv) {
       ref_familiarize(*t, f, sizeof f);
       printf("untagged: %s\n", f);
     }
-    int64_t before = r->size;
-    if (image_delete(s, r->id, false, NULL, NULL, &err) < 0) {
+    if (image_delete(s, r->id, false, add_freed, &freed, &err) < 0) {
       ret = cli_error(&err);
       continue;
     }
     printf("deleted: %s\n", r->id);
-    freed += before;
   }
   char size[32];
   human_size(freed, size, sizeof size);
