@@ -22,7 +22,7 @@ COMMON_SRC := $(wildcard src/common/*.c)
 RUNTIME_SRC := $(wildcard src/runtime/*.c)
 XRUN_CLI_SRC := $(wildcard src/cli/xrun/*.c)
 # libxocker: the engine's layers above the runtime (ARCHITECTURE.md).
-XOCKER_LIB_SRC := $(wildcard src/image/*.c src/storage/*.c)
+XOCKER_LIB_SRC := $(wildcard src/image/*.c src/storage/*.c src/engine/*.c)
 XOCKER_CLI_SRC := $(wildcard src/cli/xocker/*.c)
 
 obj = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(1))
