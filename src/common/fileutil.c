@@ -127,7 +127,7 @@ int mkdir_p(const char *path, mode_t mode, struct xerr *err) {
   return 0;
 }
 
-static int remove_tree_at(int parent, const char *name, struct xerr *err) {
+int remove_tree_at(int parent, const char *name, struct xerr *err) {
   if (unlinkat(parent, name, 0) == 0 || errno == ENOENT)
     return 0;
   if (errno != EISDIR && errno != EPERM)

@@ -19,6 +19,9 @@ int write_file_atomic(const char *path, const char *data, size_t len, mode_t mod
 int mkdir_p(const char *path, mode_t mode, struct xerr *err);
 /* rm -rf of a directory tree that we own (state dirs); missing is fine. */
 int remove_tree(const char *path, struct xerr *err);
+/* The same for the entry name in dirfd (any type); never follows a
+ * symlink, so it cannot reach outside dirfd. */
+int remove_tree_at(int dirfd, const char *name, struct xerr *err);
 /* write(2) that retries on EINTR and short writes. */
 int write_all(int fd, const void *buf, size_t len);
 /* read(2) that retries on EINTR and short reads; returns bytes read (less

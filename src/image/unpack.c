@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/fileutil.h"
 #include "common/rootpath.h"
 #include "common/xerr.h"
 
@@ -110,31 +111,6 @@ static int clean_path(const char *in, char *out, size_t len, const char *what,
   return 0;
 }
 
-int unpack_remove_at(int parent, const char *name, struct xerr *err) {
-  if (unlinkat(parent, name, 0) == 0 || errno == ENOENT)
-    return 0;
-  if (errno != EISDIR && errno != EPERM)
-    return xerr_make(err, errno, "remove %s", name);
-  int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0)
-    return xerr_make(err, errno, "open %s", name);
-  cleanup_dir DIR *d = fdopendir(fd);
-  if (!d) {
-    close(fd);
-    return xerr_make(err, errno, "open %s", name);
-  }
-  struct dirent *de;
-  while ((de = readdir(d)) != NULL) {
-    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-      continue;
-    if (unpack_remove_at(dirfd(d), de->d_name, err) < 0)
-      return -1;
-  }
-  if (unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-    return xerr_make(err, errno, "remove %s", name);
-  return 0;
-}
-
 /* Make room for a new entry called base in parent: an existing directory
  * stays when the new entry is a directory too, anything else goes. */
 static int clear_slot(struct unpacker *u, int parent, const char *base, bool new_is_dir,
@@ -148,7 +124,7 @@ static int clear_slot(struct unpacker *u, int parent, const char *base, bool new
     return 0;
   }
   u->cached_dir[0] = '\0'; /* the fd stays open: the caller is using it */
-  return unpack_remove_at(parent, base, err);
+  return remove_tree_at(parent, base, err);
 }
 
 static int write_data(struct unpacker *u, int fd, const char *path, int64_t size,

@@ -25,8 +25,4 @@ struct unpack_result {
 int unpack_layer(int fd, int dirfd, const char *name, struct unpack_result *out,
                  struct xerr *err);
 
-/* Remove the entry name in dirfd, recursively if it is a directory; never
- * follows a symlink.  Missing is fine. */
-int unpack_remove_at(int dirfd, const char *name, struct xerr *err);
-
 #endif

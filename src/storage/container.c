@@ -18,10 +18,10 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/fileutil.h"
 #include "common/xerr.h"
 #include "image/image.h"
 #include "image/store.h"
-#include "image/unpack.h"
 #include "storage/layers.h"
 
 static void finalize(sqlite3_stmt **st) { sqlite3_finalize(*st); }
@@ -306,7 +306,7 @@ int container_create(struct xstore *s, const char *image, const char *name, cons
     r = insert_row(s, &c, err);
   if (r < 0) {
     struct xerr ignored = {0};
-    unpack_remove_at(AT_FDCWD, dir, &ignored);
+    remove_tree_at(AT_FDCWD, dir, &ignored);
     container_record_clear(&c);
     return xerr_wrap(err, "create container");
   }
@@ -377,7 +377,7 @@ int container_remove(struct xstore *s, const struct container_record *c, struct 
     return store_db_error(s, err, "remove container");
   char dir[4096];
   storage_container_dir(s, c->id, dir, sizeof dir);
-  if (drv->remove_rw(s, c->id, err) < 0 || unpack_remove_at(AT_FDCWD, dir, err) < 0)
+  if (drv->remove_rw(s, c->id, err) < 0 || remove_tree_at(AT_FDCWD, dir, err) < 0)
     return xerr_wrap(err, "remove container %s", c->name);
   return 0;
 }

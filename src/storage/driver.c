@@ -13,7 +13,6 @@
 #include "common/fileutil.h"
 #include "common/xerr.h"
 #include "image/store.h"
-#include "image/unpack.h"
 
 void layer_stack_free(struct layer_stack *ls) {
   for (size_t i = 0; i < ls->n; i++)
@@ -53,7 +52,7 @@ static bool overlay_works(struct xstore *s) {
     ok = storage_overlay.mount(s, id, &ls, path, sizeof path, &err) == 0;
     storage_overlay.unmount(s, id, &err);
   }
-  unpack_remove_at(AT_FDCWD, dir, &err);
+  remove_tree_at(AT_FDCWD, dir, &err);
   return ok;
 }
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/fileutil.h"
 #include "common/xerr.h"
 #include "image/store.h"
 #include "image/unpack.h"
@@ -83,7 +84,7 @@ static void remove_stale_tmp(struct xstore *s) {
       continue;
     if (now - st.st_mtime > STALE_TMP_SECONDS) {
       struct xerr ignored = {0};
-      unpack_remove_at(dirfd(d), de->d_name, &ignored);
+      remove_tree_at(dirfd(d), de->d_name, &ignored);
     }
   }
 }
@@ -141,7 +142,7 @@ static int unpack_into(struct xstore *s, const char *tmp, const char *blob_diges
 
 static int remove_path(const char *path) {
   struct xerr ignored = {0};
-  return unpack_remove_at(AT_FDCWD, path, &ignored);
+  return remove_tree_at(AT_FDCWD, path, &ignored);
 }
 
 int layer_ensure(struct xstore *s, const char *parent_chain, const char *blob_digest,
@@ -237,7 +238,7 @@ int layer_remove(struct xstore *s, const char *chain_id, struct xerr *err) {
       return 0;
     return xerr_make(err, errno, "remove layer %s", chain_id);
   }
-  if (unpack_remove_at(AT_FDCWD, tmp, err) < 0)
+  if (remove_tree_at(AT_FDCWD, tmp, err) < 0)
     return xerr_wrap(err, "remove layer %s", chain_id);
   return 0;
 }

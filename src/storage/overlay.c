@@ -22,9 +22,9 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/fileutil.h"
 #include "common/xerr.h"
 #include "image/store.h"
-#include "image/unpack.h"
 #include "storage/driver.h"
 
 static void sub_path(struct xstore *s, const char *id, const char *sub, char *buf, size_t len) {
@@ -190,7 +190,7 @@ static int overlay_remove_rw(struct xstore *s, const char *id, struct xerr *err)
   if (fd < 0)
     return errno == ENOENT ? 0 : xerr_make(err, errno, "open %s", dir);
   for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
-    if (unpack_remove_at(fd, subs[i], err) < 0)
+    if (remove_tree_at(fd, subs[i], err) < 0)
       return xerr_wrap(err, "remove container %s", id);
   return 0;
 }

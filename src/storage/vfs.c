@@ -22,9 +22,9 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/fileutil.h"
 #include "common/xerr.h"
 #include "image/store.h"
-#include "image/unpack.h"
 #include "storage/driver.h"
 
 static void vfs_rootfs(struct xstore *s, const char *id, char *buf, size_t len) {
@@ -152,7 +152,7 @@ static int apply_hardlink(struct copier *c, int dst, const char *name, const str
 
 static int apply_nondir(struct copier *c, int src, int dst, const char *name,
                         const struct stat *st, const char *path, struct xerr *err) {
-  if (unpack_remove_at(dst, name, err) < 0)
+  if (remove_tree_at(dst, name, err) < 0)
     return -1;
   if (S_ISREG(st->st_mode) && st->st_nlink > 1) {
     bool linked;
@@ -198,7 +198,7 @@ static int clear_dir(int dirfd, struct xerr *err) {
   struct dirent *de;
   while ((de = readdir(d)) != NULL)
     if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
-        unpack_remove_at(dirfd, de->d_name, err) < 0)
+        remove_tree_at(dirfd, de->d_name, err) < 0)
       return -1;
   return 0;
 }
@@ -208,7 +208,7 @@ static int apply_subdir(struct copier *c, int src, int dst, const char *name,
   struct stat cur;
   bool existed = fstatat(dst, name, &cur, AT_SYMLINK_NOFOLLOW) == 0;
   if (existed && !S_ISDIR(cur.st_mode)) {
-    if (unpack_remove_at(dst, name, err) < 0)
+    if (remove_tree_at(dst, name, err) < 0)
       return -1;
     existed = false;
   }
@@ -248,7 +248,7 @@ static int apply_dir(struct copier *c, int src, int dst, const char *rel, struct
       return xerr_make(err, errno, "stat %s", path);
     int r;
     if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0))
-      r = unpack_remove_at(dst, name, err); /* whiteout */
+      r = remove_tree_at(dst, name, err); /* whiteout */
     else if (S_ISDIR(st.st_mode))
       r = apply_subdir(c, src, dst, name, &st, path, err);
     else
@@ -314,7 +314,7 @@ static bool vfs_mounted(struct xstore *s, const char *id) {
 static int vfs_remove_rw(struct xstore *s, const char *id, struct xerr *err) {
   char rootfs[4096];
   vfs_rootfs(s, id, rootfs, sizeof rootfs);
-  if (unpack_remove_at(AT_FDCWD, rootfs, err) < 0)
+  if (remove_tree_at(AT_FDCWD, rootfs, err) < 0)
     return xerr_wrap(err, "remove container %s", id);
   return 0;
 }
