@@ -253,15 +253,24 @@ static int open_sub(int dirfd, const char *name, const char *rel, struct xerr *e
   return fd;
 }
 
-/* Every entry under dirfd is added with kind. */
-static int add_all(struct walk *w, int dirfd, const char *rel, char kind, struct xerr *err) {
+/* A directory stream over a duplicate of dirfd, so closing the stream
+ * leaves dirfd open for the caller. */
+static DIR *open_dir_stream(int dirfd, const char *rel, struct xerr *err) {
   int fd = dup(dirfd);
-  cleanup_dir DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+  DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
   if (!d) {
+    xerr_make(err, errno, "read /%s", rel);
     if (fd >= 0)
       close(fd);
-    return xerr_make(err, errno, "read /%s", rel);
   }
+  return d;
+}
+
+/* Every entry under dirfd is added with kind. */
+static int add_all(struct walk *w, int dirfd, const char *rel, char kind, struct xerr *err) {
+  cleanup_dir DIR *d = open_dir_stream(dirfd, rel, err);
+  if (!d)
+    return -1;
   struct dirent *de;
   while ((de = readdir(d)) != NULL) {
     if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
@@ -281,13 +290,9 @@ static int add_all(struct walk *w, int dirfd, const char *rel, char kind, struct
 }
 
 static int overlay_walk(struct walk *w, int dirfd, const char *rel, struct xerr *err) {
-  int fd = dup(dirfd);
-  cleanup_dir DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-  if (!d) {
-    if (fd >= 0)
-      close(fd);
-    return xerr_make(err, errno, "read /%s", rel);
-  }
+  cleanup_dir DIR *d = open_dir_stream(dirfd, rel, err);
+  if (!d)
+    return -1;
   struct dirent *de;
   while ((de = readdir(d)) != NULL) {
     if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
@@ -368,14 +373,9 @@ static int vfs_walk(struct walk *w, int dirfd, const char *rel, struct xerr *err
   if (lower_list(w->lw, rel, &below, err) < 0)
     return -1;
   int ret = -1;
-  int fd = dup(dirfd);
-  DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-  if (!d) {
-    if (fd >= 0)
-      close(fd);
-    xerr_make(err, errno, "read /%s", rel);
+  DIR *d = open_dir_stream(dirfd, rel, err);
+  if (!d)
     goto out;
-  }
   struct dirent *de;
   while ((de = readdir(d)) != NULL) {
     if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
