@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "common/cleanup.h"
+#include "common/strv.h"
 #include "common/jsonutil.h"
 #include "common/xerr.h"
 #include "image/image.h"
@@ -58,19 +59,6 @@ static int archive_failure(struct archive *a, struct xerr *err, const char *what
                    msg ? msg : "write error");
 }
 
-static int strv_append(char ***v, const char *s) {
-  size_t n = 0;
-  while (*v && (*v)[n])
-    n++;
-  char **grown = realloc(*v, (n + 2) * sizeof *grown);
-  if (!grown)
-    return -1;
-  *v = grown;
-  grown[n] = strdup(s);
-  grown[n + 1] = NULL;
-  return grown[n] ? 0 : -1;
-}
-
 /* The tag a name selects ("busybox" -> docker.io/library/busybox:latest)
  * when the image has it; an id or digest selects no tag, as with Docker. */
 static void selected_tag(const char *name, const struct image_record *rec, char *out,
@@ -85,13 +73,6 @@ static void selected_tag(const char *name, const struct image_record *rec, char 
   for (char **t = rec->tags; t && *t; t++)
     if (strcmp(*t, normalised) == 0)
       snprintf(out, len, "%s", normalised);
-}
-
-static bool strv_contains(char **v, const char *s) {
-  for (; v && *v; v++)
-    if (strcmp(*v, s) == 0)
-      return true;
-  return false;
 }
 
 /* Add the image of rec (taken over) under tag (normalised, or "" for none). */

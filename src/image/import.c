@@ -16,6 +16,7 @@
 #include "common/cleanup.h"
 #include "common/jsonutil.h"
 #include "common/xerr.h"
+#include "runtime/state.h"
 #include "image/image.h"
 #include "image/manifest.h"
 #include "image/store.h"
@@ -336,16 +337,6 @@ out:
 
 /* ---- config and manifest ---- */
 
-static void now_rfc3339(char *buf, size_t len) {
-  struct timespec ts;
-  struct tm tm;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  gmtime_r(&ts.tv_sec, &tm);
-  char base[32];
-  strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(buf, len, "%s.%09ldZ", base, ts.tv_nsec);
-}
-
 static int platform_fields(json_t *image, const char *platform, struct xerr *err) {
   char norm[64];
   if (platform_normalise(platform ? platform : platform_default(), norm, sizeof norm, err) < 0)
@@ -367,7 +358,7 @@ static int platform_fields(json_t *image, const char *platform, struct xerr *err
 static json_t *image_config_json(json_t *container_config, const char *diff_id,
                                  const char *comment, struct xerr *err) {
   char created[64];
-  now_rfc3339(created, sizeof created);
+  rfc3339_now(created, sizeof created);
   json_t *image = json_object(), *rootfs = json_object(), *history = json_object();
   const char *diffs[] = {diff_id, NULL};
   /* The comment also at the top, where `docker inspect` shows it. */

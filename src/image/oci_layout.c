@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "common/cleanup.h"
+#include "common/strv.h"
 #include "common/fileutil.h"
 #include "common/jsonutil.h"
 #include "common/log.h"
@@ -24,26 +25,6 @@ void loaded_images_free(struct loaded_image *v, size_t n) {
   for (size_t i = 0; i < n; i++)
     cleanup_strv_fn(&v[i].names);
   free(v);
-}
-
-static bool strv_has(char **v, const char *s) {
-  for (; v && *v; v++)
-    if (strcmp(*v, s) == 0)
-      return true;
-  return false;
-}
-
-static int strv_push(char ***v, const char *s) {
-  size_t n = 0;
-  while (*v && (*v)[n])
-    n++;
-  char **grown = realloc(*v, (n + 2) * sizeof *grown);
-  if (!grown)
-    return -1;
-  *v = grown;
-  grown[n + 1] = NULL;
-  grown[n] = strdup(s);
-  return grown[n] ? 0 : -1;
 }
 
 int loaded_images_add(struct loaded_image **v, size_t *n, const char *manifest_digest,
@@ -64,7 +45,7 @@ int loaded_images_add(struct loaded_image **v, size_t *n, const char *manifest_d
     if (!img->names)
       return xerr_make(err, ENOMEM, "image list");
   }
-  if (name && !strv_has(img->names, name) && strv_push(&img->names, name) < 0)
+  if (name && !strv_contains(img->names, name) && strv_append(&img->names, name) < 0)
     return xerr_make(err, ENOMEM, "image list");
   return 0;
 }

@@ -23,6 +23,7 @@
 #include "common/cleanup.h"
 #include "common/jsonutil.h"
 #include "common/xerr.h"
+#include "runtime/state.h"
 #include "image/image.h"
 #include "image/manifest.h"
 #include "image/reference.h"
@@ -479,16 +480,6 @@ int config_apply_change(json_t *config, const char *change, struct xerr *err) {
 
 /* ---- the image ---- */
 
-static void now_rfc3339(char *buf, size_t len) {
-  struct timespec ts;
-  struct tm tm;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  gmtime_r(&ts.tv_sec, &tm);
-  char date[32];
-  strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(buf, len, "%s.%09ldZ", date, ts.tv_nsec);
-}
-
 static const char *oci_layer_type(const char *mt) {
   if (strcmp(mt, MT_DOCKER_LAYER_GZIP) == 0)
     return MT_OCI_LAYER_GZIP;
@@ -527,7 +518,7 @@ static json_t *new_config(const struct container_record *c, json_t *parent,
                           struct xerr *err) {
   json_t *cfg = json_deep_copy(parent);
   char now[64];
-  now_rfc3339(now, sizeof now);
+  rfc3339_now(now, sizeof now);
   json_t *inner = config_object(cfg, "config");
   for (size_t i = 0; i < opts->n_changes; i++)
     if (config_apply_change(inner, opts->changes[i], err) < 0) {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "common/strv.h"
 #include "common/xerr.h"
 #include "image/image.h"
 #include "image/reference.h"
@@ -42,13 +43,6 @@ static bool arg_names_tag(const char *arg, const struct image_record *r, char *t
   return false;
 }
 
-static size_t count_strv(char **v) {
-  size_t n = 0;
-  while (v && v[n])
-    n++;
-  return n;
-}
-
 /* Untag every tag and repo digest of r, printing them. */
 static int untag_all(struct xstore *s, const struct image_record *r, struct xerr *err) {
   for (char **t = r->tags; t && *t; t++) {
@@ -67,7 +61,7 @@ static int remove_one(struct xstore *s, const char *arg, bool force, struct xerr
     return -1;
   int ret = -1;
   char tag[1024];
-  size_t ntags = count_strv(r.tags);
+  size_t ntags = strv_length(r.tags);
   char sid[13];
   short_id(r.id, sid);
   if (arg_names_tag(arg, &r, tag, sizeof tag) && ntags > 1) {
@@ -183,7 +177,7 @@ int cmd_image_prune(const struct xocker_globals *g, int argc, char **argv) {
   }
   for (size_t i = 0; i < n; i++) {
     struct image_record *r = &list[i];
-    bool dangling = count_strv(r->tags) == 0;
+    bool dangling = strv_length(r->tags) == 0;
     if ((!all && !dangling) || image_users(s, r->id, NULL, &err) != 0)
       continue;
     if (!header) {
