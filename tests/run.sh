@@ -7,6 +7,7 @@
 #   4. bats --tap tests/integration           with XRUN=build/xrun, then XRUN=build-asan/xrun
 #                                              (the second is skipped if tests/integration/.no-asan exists)
 #      bats --tap tests/image                 with XOCKER=build/xocker, then build-asan/xocker
+#      bats --tap tests/engine                the same
 #   5. counts the TAP results of all of them; the very last line printed is
 #        N passed, N failed, N skipped
 #      and the exit status is non-zero if anything failed or nothing ran.
@@ -161,6 +162,15 @@ main() {
 		fi
 		if ((built_asan)); then
 			XOCKER=$REPO/build-asan/xocker run_tap image-asan "$BATS_RUN_TIMEOUT" bats --tap tests/image
+		fi
+	fi
+	# Engine tests (containers, monitor, logs, volumes), once per build.
+	if compgen -G 'tests/engine/*.bats' >/dev/null; then
+		if ((built)); then
+			XOCKER=$REPO/build/xocker run_tap engine "$BATS_RUN_TIMEOUT" bats --tap tests/engine
+		fi
+		if ((built_asan)); then
+			XOCKER=$REPO/build-asan/xocker run_tap engine-asan "$BATS_RUN_TIMEOUT" bats --tap tests/engine
 		fi
 	fi
 	if [[ -e tests/integration/.no-asan ]]; then
