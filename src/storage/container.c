@@ -381,3 +381,35 @@ int container_remove(struct xstore *s, const struct container_record *c, struct 
     return xerr_wrap(err, "remove container %s", c->name);
   return 0;
 }
+
+int container_set_config(struct xstore *s, const char *id, const char *config, struct xerr *err) {
+  cleanup_stmt sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(s->db, "UPDATE containers SET config = ? WHERE id = ?", -1, &st, NULL) !=
+      SQLITE_OK)
+    return store_db_error(s, err, "update container");
+  sqlite3_bind_text(st, 1, config, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+  if (sqlite3_step(st) != SQLITE_DONE)
+    return store_db_error(s, err, "update container");
+  if (sqlite3_changes(s->db) == 0)
+    return xerr_set(err, ENOENT, "No such container: %s", id);
+  return 0;
+}
+
+int container_rename(struct xstore *s, const char *id, const char *name, struct xerr *err) {
+  cleanup_stmt sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(s->db, "UPDATE containers SET name = ? WHERE id = ?", -1, &st, NULL) !=
+      SQLITE_OK)
+    return store_db_error(s, err, "rename container");
+  sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_CONSTRAINT)
+    return xerr_set(err, EEXIST,
+                    "Error when allocating new name: Conflict. The container name \"/%s\" is "
+                    "already in use by container \"%s\". You have to remove (or rename) that "
+                    "container to be able to reuse that name.", name, id);
+  if (rc != SQLITE_DONE)
+    return store_db_error(s, err, "rename container");
+  return 0;
+}

@@ -53,6 +53,10 @@ int container_mount(struct xstore *s, const struct container_record *c, char *pa
                     struct xerr *err);
 int container_unmount(struct xstore *s, const struct container_record *c, struct xerr *err);
 bool container_mounted(struct xstore *s, const struct container_record *c);
+/* Replace the JSON the engine keeps about it. */
+int container_set_config(struct xstore *s, const char *id, const char *config, struct xerr *err);
+/* New name (checked by the caller); a taken one is Docker's conflict error. */
+int container_rename(struct xstore *s, const char *id, const char *name, struct xerr *err);
 /* Unmount, delete its directory and its row. */
 int container_remove(struct xstore *s, const struct container_record *c, struct xerr *err);
 
