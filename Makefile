@@ -29,6 +29,9 @@ obj = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(1))
 LIBXRUN_OBJ := $(call obj,$(COMMON_SRC) $(RUNTIME_SRC))
 XRUN_OBJ := $(call obj,$(XRUN_CLI_SRC))
 LIBXOCKER_OBJ := $(call obj,$(XOCKER_LIB_SRC))
+# Files compiled into libxocker as data (scripts/embed-file.sh).
+EMBED_OBJ := $(BUILD)/obj/gen/default_seccomp.o
+LIBXOCKER_OBJ += $(EMBED_OBJ)
 XOCKER_OBJ := $(call obj,$(XOCKER_CLI_SRC))
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -47,6 +50,14 @@ $(BUILD)/libxrun.a: $(LIBXRUN_OBJ)
 
 $(BUILD)/xrun: $(XRUN_OBJ) $(BUILD)/libxrun.a
 	$(CC) $(LDSAN) $(LDFLAGS) -o $@ $(XRUN_OBJ) $(BUILD)/libxrun.a $(LDLIBS_XRUN)
+
+$(BUILD)/gen/default_seccomp.c: src/runtime/profiles/default-seccomp.json scripts/embed-file.sh
+	@mkdir -p $(dir $@)
+	scripts/embed-file.sh xocker_default_seccomp $< > $@
+
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Wno-missing-variable-declarations -c $< -o $@
 
 $(BUILD)/libxocker.a: $(LIBXOCKER_OBJ)
 	@rm -f $@

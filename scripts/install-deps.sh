@@ -14,6 +14,8 @@ PACKAGES=(
 	libarchive-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev
 	# tests: unit (cmocka), integration (bats), and the tools the tests call
 	libcmocka-dev bats jq busybox-static uidmap iproute2 procps util-linux
+	# --init runs tini as docker-init
+	tini
 	# image tests: a real registry, htpasswd and openssl for its auth and TLS, third-party image tools
 	docker-registry apache2-utils openssl skopeo umoci zstd sqlite3 curl python3
 	# benches: hyperfine for timings, GNU time for peak RSS

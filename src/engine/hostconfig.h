@@ -21,6 +21,12 @@ bool hostconfig_has_flag(const char *flag);
 /* Apply one run/create flag to hc. Errors are Docker's ("invalid
  * argument \"x\" for \"-m, --memory\" flag: invalid size: 'x'"). */
 int hostconfig_set_flag(json_t *hc, const char *flag, const char *value, struct xerr *err);
+/* The checks Docker's daemon makes once every flag is in ("Minimum memory
+ * limit allowed is 6MB", "Range of CPUs is from 0.01 to 2.00, ...") and
+ * its derived values (MemorySwap twice Memory by default, PidsLimit <= 0
+ * as null, an empty IpcMode as "private"). Call it before storing hc;
+ * hostconfig_to_oci calls it too (it is idempotent). */
+int hostconfig_finish(json_t *hc, struct xerr *err);
 
 /* Resolves --ipc/--pid/--uts container:NAME to the other container's
  * namespace file, "/proc/PID/ns/ipc"; returns -1 with err when that
