@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -13,6 +14,7 @@
 #include "engine/hostconfig.h"
 #include "engine/hostconfig_internal.h"
 #include "engine/user.h"
+#include "runtime/names.h"
 
 #define INIT_PATH_IN_CONTAINER "/sbin/docker-init"
 
@@ -407,6 +409,24 @@ static int set_security(json_t *hc, json_t *process, json_t *linux_obj, bool pri
   return 0;
 }
 
+/* --privileged grants every capability the engine itself may hold: one
+ * missing from our bounding set (xocker run inside a confined container)
+ * could not be granted, and capset would fail the start. */
+static void caps_within_bounding_set(json_t *process) {
+  json_t *capset = json_object_get(process, "capabilities");
+  const char *key;
+  json_t *list;
+  json_object_foreach(capset, key, list) {
+    for (size_t i = json_array_size(list); i-- > 0;) {
+      int cap;
+      struct xerr ignored = {0};
+      if (capability_parse(json_string_value(json_array_get(list, i)), &cap, &ignored) == 0 &&
+          prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 0)
+        json_array_remove(list, i);
+    }
+  }
+}
+
 /* Privileged containers get /sys and the cgroup tree writable. */
 static void writable_sys(json_t *spec) {
   size_t i;
@@ -463,8 +483,10 @@ int hostconfig_to_oci(json_t *hc, json_t *spec, const char *cgroups_path, const 
     json_object_set_new(linux_obj, "maskedPaths", json_deep_copy(json_object_get(hc, "MaskedPaths")));
   if (json_is_array(json_object_get(hc, "ReadonlyPaths")))
     json_object_set_new(linux_obj, "readonlyPaths", json_deep_copy(json_object_get(hc, "ReadonlyPaths")));
-  if (privileged)
+  if (privileged) {
     writable_sys(spec);
+    caps_within_bounding_set(process);
+  }
   set_cgroups_path(hc, linux_obj, cgroups_path);
   return 0;
 }
