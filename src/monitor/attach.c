@@ -69,18 +69,6 @@ void attach_accept(struct attach_server *a) {
   a->clients[a->n++] = (struct client){.fd = fd};
 }
 
-size_t attach_poll_fds(const struct attach_server *a, int *fds, size_t max) {
-  size_t n = 0;
-  for (size_t i = 0; i < a->n && n < max; i++)
-    fds[n++] = a->clients[i].fd;
-  return n;
-}
-
-static void drop_client(struct attach_server *a, size_t i) {
-  close(a->clients[i].fd);
-  a->clients[i] = a->clients[--a->n];
-}
-
 static int read_full(int fd, void *buf, size_t len) {
   char *p = buf;
   while (len > 0) {
@@ -93,6 +81,32 @@ static int read_full(int fd, void *buf, size_t len) {
     len -= (size_t)r;
   }
   return 0;
+}
+
+void attach_accept_pending(struct attach_server *a) {
+  for (;;) {
+    int fd = accept4(a->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+    if (fd < 0)
+      return;
+    unsigned char want = 0;
+    if (a->n == MAX_CLIENTS || read_full(fd, &want, 1) < 0 || want == 0) {
+      close(fd);
+      continue;
+    }
+    a->clients[a->n++] = (struct client){.fd = fd, .want = want};
+  }
+}
+
+size_t attach_poll_fds(const struct attach_server *a, int *fds, size_t max) {
+  size_t n = 0;
+  for (size_t i = 0; i < a->n && n < max; i++)
+    fds[n++] = a->clients[i].fd;
+  return n;
+}
+
+static void drop_client(struct attach_server *a, size_t i) {
+  close(a->clients[i].fd);
+  a->clients[i] = a->clients[--a->n];
 }
 
 static void write_all(int fd, const char *buf, size_t len) {

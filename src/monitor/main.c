@@ -281,6 +281,8 @@ static void serve_until_exit(struct monitor *m) {
       p[n++] = (struct pollfd){.fd = clients[i], .events = POLLIN};
     if (poll(p, n, -1) < 0 && errno != EINTR)
       return;
+    if (p[1].revents & POLLIN)
+      attach_accept(m->attach);
     if (p[2].revents & (POLLIN | POLLHUP))
       if (!drain(m, m->out_fd, FRAME_STDOUT) && m->o.tty)
         m->out_fd = -1;  /* the pty's other side is gone */
@@ -289,8 +291,6 @@ static void serve_until_exit(struct monitor *m) {
     for (size_t i = 4; i < n; i++)
       if (p[i].revents)
         attach_client_input(m->attach, p[i].fd, &m->stdin_fd, m->o.stdin_once, m->pty);
-    if (p[1].revents & POLLIN)
-      attach_accept(m->attach);
     if (p[0].revents & POLLIN)
       handle_signals(m, &exited);
   }
@@ -383,6 +383,7 @@ static bool start_up(struct monitor *m) {
     runtime_delete(&m->rt);
     return false;
   }
+  attach_accept_pending(m->attach);
   if (start_container(m, msg, sizeof msg) < 0) {
     sync_send('E', msg);
     return false;

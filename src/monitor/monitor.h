@@ -42,6 +42,9 @@ struct attach_server *attach_listen(const char *path);
 int attach_listen_fd(const struct attach_server *a);
 /* Accept one client (after poll said the listening socket is readable). */
 void attach_accept(struct attach_server *a);
+/* Accept everyone already waiting, with their first byte: the clients
+ * that connected before the container starts must see all its output. */
+void attach_accept_pending(struct attach_server *a);
 /* Poll set of the clients: fills fds (at most max), returns how many. */
 size_t attach_poll_fds(const struct attach_server *a, int *fds, size_t max);
 /* Handle input from client fd: stdin data goes to stdin_fd (closed and set

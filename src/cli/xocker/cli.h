@@ -51,6 +51,16 @@ int cmd_umount(const struct xocker_globals *g, int argc, char **argv);
 int cmd_diff(const struct xocker_globals *g, int argc, char **argv);
 int cmd_commit(const struct xocker_globals *g, int argc, char **argv);
 int cmd_rm(const struct xocker_globals *g, int argc, char **argv);
+/* containers (create.c, lifecycle.c, ps.c, logs.c, attach.c, exec.c) */
+int cmd_run(const struct xocker_globals *g, int argc, char **argv);
+int cmd_start(const struct xocker_globals *g, int argc, char **argv);
+int cmd_stop(const struct xocker_globals *g, int argc, char **argv);
+int cmd_restart(const struct xocker_globals *g, int argc, char **argv);
+int cmd_kill(const struct xocker_globals *g, int argc, char **argv);
+int cmd_pause(const struct xocker_globals *g, int argc, char **argv);
+int cmd_unpause(const struct xocker_globals *g, int argc, char **argv);
+int cmd_wait(const struct xocker_globals *g, int argc, char **argv);
+int cmd_container_cleanup(const struct xocker_globals *g, int argc, char **argv);
 
 /* ---- shared helpers (main.c, output.c) ---- */
 

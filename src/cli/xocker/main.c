@@ -35,6 +35,14 @@ static const struct xocker_command commands[] = {
     {"diff", "Inspect changes to files or directories on a container's filesystem", cmd_diff},
     {"commit", "Create a new image from a container's changes", cmd_commit},
     {"rm", "Remove one or more containers", cmd_rm},
+    {"run", "Run a command in a new container", cmd_run},
+    {"start", "Start one or more stopped containers", cmd_start},
+    {"stop", "Stop one or more running containers", cmd_stop},
+    {"restart", "Restart one or more containers", cmd_restart},
+    {"kill", "Kill one or more running containers", cmd_kill},
+    {"pause", "Pause all processes within one or more containers", cmd_pause},
+    {"unpause", "Unpause all processes within one or more containers", cmd_unpause},
+    {"wait", "Block until one or more containers stop, then print their exit codes", cmd_wait},
 };
 
 /* Docker's management groups: "image ls" is "images", and so on. */
@@ -52,7 +60,11 @@ static const struct {
     {"container", "mount", cmd_mount},   {"container", "umount", cmd_umount},
     {"container", "unmount", cmd_umount}, {"container", "diff", cmd_diff},
     {"container", "commit", cmd_commit}, {"container", "rm", cmd_rm},
-    {"container", "remove", cmd_rm},
+    {"container", "remove", cmd_rm},     {"container", "run", cmd_run},
+    {"container", "start", cmd_start},   {"container", "stop", cmd_stop},
+    {"container", "restart", cmd_restart}, {"container", "kill", cmd_kill},
+    {"container", "pause", cmd_pause},   {"container", "unpause", cmd_unpause},
+    {"container", "wait", cmd_wait},     {"container", "cleanup", cmd_container_cleanup},
 };
 
 struct xstore *cli_open_store(const struct xocker_globals *g) {

@@ -1,5 +1,6 @@
-/* xocker rm [-f] CONTAINER...: removes each container's storage and
- * prints the names as given; a missing one is an error unless -f. */
+/* xocker rm [-f] [-v] CONTAINER...: removes each container (a running one
+ * only with -f, which kills it; -v also its anonymous volumes) and prints
+ * the names as given; a missing one is an error unless -f. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -7,12 +8,17 @@
 #include "cli.h"
 #include "common/xerr.h"
 #include "image/store.h"
+#include "engine/container.h"
 #include "storage/container.h"
+
+struct rm_opts {
+  bool force, volumes;
+};
 
 static int remove_one(struct xstore *s, struct container_record *rec, const char *arg,
                       void *ctx, struct xerr *err) {
-  (void)ctx;
-  if (container_remove(s, rec, err) < 0)
+  const struct rm_opts *o = ctx;
+  if (engine_remove(s, rec, o->force, o->volumes, err) < 0)
     return -1;
   printf("%s\n", arg);
   return 0;
@@ -23,13 +29,13 @@ int cmd_rm(const struct xocker_globals *g, int argc, char **argv) {
                                            {"volumes", no_argument, NULL, 'v'},
                                            {"help", no_argument, NULL, 'h'},
                                            {NULL, 0, NULL, 0}};
-  bool force = false;
+  struct rm_opts o = {0};
   int c;
   while ((c = cli_getopt(argc, argv, "fvh", longopts)) != -1) {
     if (c == 'f') {
-      force = true;
+      o.force = true;
     } else if (c == 'v') {
-      /* no volumes yet */
+      o.volumes = true;
     } else if (c == 'h') {
       printf("\nUsage:  xocker rm [OPTIONS] CONTAINER [CONTAINER...]\n\n"
              "Remove one or more containers\n\nOptions:\n"
@@ -42,5 +48,5 @@ int cmd_rm(const struct xocker_globals *g, int argc, char **argv) {
   }
   if (argc - optind < 1)
     return cli_usage(argv[0], "\"%s\" requires at least 1 argument.", argv[0]);
-  return cli_for_each_container(g, argc, argv, remove_one, NULL, force);
+  return cli_for_each_container(g, argc, argv, remove_one, &o, o.force);
 }
