@@ -61,6 +61,8 @@ int cmd_pause(const struct xocker_globals *g, int argc, char **argv);
 int cmd_unpause(const struct xocker_globals *g, int argc, char **argv);
 int cmd_wait(const struct xocker_globals *g, int argc, char **argv);
 int cmd_container_cleanup(const struct xocker_globals *g, int argc, char **argv);
+/* resources of existing containers (update.c) */
+int cmd_update(const struct xocker_globals *g, int argc, char **argv);
 
 /* ---- shared helpers (main.c, output.c) ---- */
 

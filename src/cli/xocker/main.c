@@ -43,6 +43,7 @@ static const struct xocker_command commands[] = {
     {"pause", "Pause all processes within one or more containers", cmd_pause},
     {"unpause", "Unpause all processes within one or more containers", cmd_unpause},
     {"wait", "Block until one or more containers stop, then print their exit codes", cmd_wait},
+    {"update", "Update configuration of one or more containers", cmd_update},
 };
 
 /* Docker's management groups: "image ls" is "images", and so on. */
@@ -65,6 +66,7 @@ static const struct {
     {"container", "restart", cmd_restart}, {"container", "kill", cmd_kill},
     {"container", "pause", cmd_pause},   {"container", "unpause", cmd_unpause},
     {"container", "wait", cmd_wait},     {"container", "cleanup", cmd_container_cleanup},
+    {"container", "update", cmd_update},
 };
 
 struct xstore *cli_open_store(const struct xocker_globals *g) {
