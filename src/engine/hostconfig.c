@@ -3,6 +3,7 @@
  * Docker daemon makes once every flag is in (hostconfig_finish). */
 #include "engine/hostconfig.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -181,9 +182,12 @@ static int seccomp_opt(const char *path, char **out, struct xerr *err) {
   json_error_t jerr;
   json_t *profile = json_load_file(path, 0, &jerr);
   if (!profile) {
-    if (access(path, R_OK) < 0)
-      return xerr_set(err, errno, "opening seccomp profile (%s) failed: open %s: %s", path, path,
-                      strerror(errno));
+    if (access(path, R_OK) < 0) {
+      char cause[128]; /* Go's words for the errno: lower case */
+      snprintf(cause, sizeof cause, "%s", strerror(errno));
+      cause[0] = (char)tolower((unsigned char)cause[0]);
+      return xerr_set(err, errno, "opening seccomp profile (%s) failed: open %s: %s", path, path, cause);
+    }
     return xerr_set(err, EINVAL, "compacting json for seccomp profile (%s) failed: %s", path,
                     jerr.text);
   }

@@ -1,6 +1,7 @@
 /* Devices in the OCI config: Docker's device cgroup rules, --device nodes
  * (a file or every node below a directory) and, for --privileged, every
  * device node of the host's /dev. */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -146,9 +147,14 @@ int hc_add_device(json_t *mapping, json_t *devices, json_t *rules, struct xerr *
     return xerr_set(err, EINVAL, "invalid device mapping");
   if (!perms || !*perms)
     perms = "rwm";
-  if (stat(host, &st) < 0)
+  if (stat(host, &st) < 0) {
+    /* Go's words for the errno: lower case. */
+    char cause[128];
+    snprintf(cause, sizeof cause, "%s", strerror(errno));
+    cause[0] = (char)tolower((unsigned char)cause[0]);
     return xerr_set(err, errno, "error gathering device information while adding custom device \"%s\": %s",
-                    host, strerror(errno));
+                    host, cause);
+  }
   if (S_ISDIR(st.st_mode))
     return walk_devices(host, ctr, false, devices, rules, perms, err);
   if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))

@@ -176,7 +176,7 @@ static void test_flag_errors(void **state) {
   expect_flag_error("security-opt", "bogus", "Invalid --security-opt: \"bogus\"");
   expect_flag_error("security-opt", "foo=bar", "invalid --security-opt 2: \"foo=bar\"");
   expect_flag_error("security-opt", "seccomp=/nonexistent.json",
-                    "opening seccomp profile (/nonexistent.json) failed: open /nonexistent.json: No such file or directory");
+                    "opening seccomp profile (/nonexistent.json) failed: open /nonexistent.json: no such file or directory");
   expect_flag_error("memory-swappiness", "101", "invalid value: 101. Valid memory swappiness range is 0-100");
   expect_flag_error("blkio-weight-device", "sda:10",
                     "invalid argument \"sda:10\" for \"--blkio-weight-device\" flag: bad format for device path: sda:10");
@@ -321,7 +321,7 @@ static void test_oci_devices_and_privileged(void **state) {
   spec = base_spec(false, NULL, NULL);
   assert_int_equal(hostconfig_to_oci(hc, spec, "/x/y", NULL, &err), -1);
   assert_string_equal(err.msg, "error gathering device information while adding custom device "
-                               "\"/nonexistent-dev\": No such file or directory");
+                               "\"/nonexistent-dev\": no such file or directory");
   json_decref(hc);
   json_decref(spec);
 }

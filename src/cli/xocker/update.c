@@ -5,9 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <libgen.h>
 #include <limits.h>
-#include <poll.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +16,7 @@
 #include "cli.h"
 #include "common/cleanup.h"
 #include "common/xerr.h"
+#include "engine/container.h"
 #include "engine/hostconfig.h"
 #include "image/store.h"
 #include "storage/container.h"
@@ -40,22 +39,10 @@ struct given {
 };
 
 struct update_ctx {
-  const struct xocker_globals *g;
   struct given *given;
 };
 
-/* ---- xrun ---- */
-
-/* xrun next to this xocker binary. */
-static int xrun_path(char *out, size_t len, struct xerr *err) {
-  char self[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n < 0)
-    return xerr_make(err, errno, "readlink /proc/self/exe");
-  self[n] = '\0';
-  snprintf(out, len, "%s/xrun", dirname(self));
-  return 0;
-}
+/* ---- the live container and its bundle ---- */
 
 /* Run xrun with input on its stdin; its output (stdout and stderr) in
  * *output. Returns its exit status, or -1 with err when it did not run. */
@@ -83,9 +70,10 @@ static int run_xrun(char *const argv[], const char *input, char **output, struct
     close(out[0]);
     return xerr_make(err, rc, "run %s", argv[0]);
   }
-  /* The input is one small JSON document: it fits in the pipe. */
+  /* The input is one small JSON document: it fits in the pipe. A short
+   * write shows up as xrun's own JSON error. */
   if (input && write(in[1], input, strlen(input)) < 0)
-    (void)0; /* xrun reports the short input itself */
+    input = NULL;
   close(in[1]);
   FILE *f = fdopen(out[0], "r");
   char *text = NULL;
@@ -108,27 +96,17 @@ static int run_xrun(char *const argv[], const char *input, char **output, struct
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-static bool container_running(const char *xrun, const char *root, const char *id) {
-  char *argv[] = {(char *)xrun, "--root", (char *)root, "state", (char *)id, NULL};
-  cleanup_free char *output = NULL;
-  struct xerr ignored = {0};
-  if (run_xrun(argv, NULL, &output, &ignored) != 0 || !output)
-    return false;
-  json_t *state = json_loads(output, 0, NULL);
-  const char *status = json_string_value(json_object_get(state, "status"));
-  bool running = status && (strcmp(status, "running") == 0 || strcmp(status, "paused") == 0);
-  json_decref(state);
-  return running;
-}
-
-static int apply_live(const struct xocker_globals *g, const char *id, json_t *resources,
-                      struct xerr *err) {
-  char xrun[PATH_MAX], root[PATH_MAX];
-  if (xrun_path(xrun, sizeof xrun, err) < 0)
+/* `xrun update -r -` on a running container. */
+static int apply_live(struct xstore *s, const char *id, json_t *resources, struct xerr *err) {
+  struct cstate st;
+  if (cstate_load(s, id, &st, err) < 0)
     return -1;
-  snprintf(root, sizeof root, "%s/xrun", g->runroot);
-  if (!container_running(xrun, root, id))
+  if (!cstate_running(&st))
     return 0;
+  char xrun[PATH_MAX], root[PATH_MAX];
+  if (engine_bin_path("xrun", xrun, sizeof xrun, err) < 0)
+    return -1;
+  engine_xrun_root(s, root, sizeof root);
   cleanup_free char *input = json_dumps(resources, JSON_COMPACT);
   char *argv[] = {xrun, "--root", root, "update", "-r", "-", (char *)id, NULL};
   cleanup_free char *output = NULL;
@@ -142,6 +120,39 @@ static int apply_live(const struct xocker_globals *g, const char *id, json_t *re
     return xerr_set(err, EIO, "%s", n ? output : "xrun update failed");
   }
   return 0;
+}
+
+/* The bundle's config.json gets the new limits too, for the next start. */
+static int update_bundle(struct xstore *s, const char *id, json_t *resources, struct xerr *err) {
+  char dir[PATH_MAX], path[PATH_MAX + 16];
+  engine_container_dir(s, id, dir, sizeof dir);
+  snprintf(path, sizeof path, "%s/config.json", dir);
+  json_error_t jerr;
+  json_t *spec = json_load_file(path, 0, &jerr);
+  if (!spec)
+    return access(path, F_OK) == 0 ? xerr_set(err, EINVAL, "%s: %s", path, jerr.text) : 0;
+  json_t *linux_obj = json_object_get(spec, "linux");
+  json_t *res = json_object_get(linux_obj, "resources");
+  if (json_is_object(linux_obj) && !json_is_object(res)) {
+    res = json_object();
+    json_object_set_new(linux_obj, "resources", res);
+  }
+  const char *key;
+  json_t *section;
+  json_object_foreach(resources, key, section) {
+    json_t *old = json_object_get(res, key);
+    if (json_is_object(old))
+      json_object_update(old, section);
+    else
+      json_object_set(res, key, section);
+  }
+  int ret = 0;
+  char tmp[PATH_MAX + 32];
+  snprintf(tmp, sizeof tmp, "%s.update", path);
+  if (json_dump_file(spec, tmp, JSON_INDENT(2)) < 0 || rename(tmp, path) < 0)
+    ret = xerr_make(err, errno, "write %s", path);
+  json_decref(spec);
+  return ret;
 }
 
 /* ---- the HostConfig ---- */
@@ -210,7 +221,9 @@ static int update_one(struct xstore *s, struct container_record *rec, const char
   if (ret == 0 && ctx->given->value[11] && json_is_null(json_object_get(hc, "PidsLimit")))
     json_object_set_new(resources, "pids", json_pack("{si}", "limit", -1));
   if (ret == 0)
-    ret = apply_live(ctx->g, rec->id, resources, err);
+    ret = apply_live(s, rec->id, resources, err);
+  if (ret == 0)
+    ret = update_bundle(s, rec->id, resources, err);
   if (ret == 0 && (text = json_dumps(config, JSON_COMPACT)) == NULL)
     ret = xerr_make(err, ENOMEM, "container %s", rec->id);
   if (ret == 0)
@@ -282,6 +295,6 @@ int cmd_update(const struct xocker_globals *g, int argc, char **argv) {
     return cli_usage(argv[0], "\"%s\" requires at least 1 argument.", argv[0]);
   if (given.count == 0)
     return cli_errorf("you must provide one or more flags when using this command");
-  struct update_ctx ctx = {g, &given};
+  struct update_ctx ctx = {&given};
   return cli_for_each_container(g, argc, argv, update_one, &ctx, false);
 }
