@@ -193,7 +193,7 @@ static json_t *ns_ensure(json_t *namespaces, const char *type) {
 /* mode: "" or a private word keeps a new namespace; "host" removes it;
  * container:NAME joins that container's. */
 static int apply_ns_mode(json_t *namespaces, const char *type, const char *mode,
-                         const struct ns_resolver *ns, char *joined, size_t len, struct xerr *err) {
+                         const struct ns_resolver *ns, struct xerr *err) {
   if (strcmp(mode, "host") == 0) {
     ns_remove(namespaces, type);
     return 0;
@@ -207,8 +207,6 @@ static int apply_ns_mode(json_t *namespaces, const char *type, const char *mode,
   if (ns->resolve(ns->ctx, mode + 10, type, path, sizeof path, err) < 0)
     return -1;
   json_object_set_new(n, "path", json_string(path));
-  if (joined)
-    snprintf(joined, len, "%s", path);
   return 0;
 }
 
@@ -229,9 +227,12 @@ static json_t *bind_mount(const char *dest, const char *source, bool ro) {
   return m;
 }
 
-/* /dev/shm: a tmpfs of ShmSize for a private IPC namespace, none for
- * "none", the host's or the other container's for host/container:. */
-static void set_shm(json_t *hc, json_t *spec, const char *ipc_mode, const char *ipc_ns_path) {
+/* /dev/shm: a tmpfs of ShmSize for an IPC namespace of the container's
+ * own, none for "none", the host's for "host". Joining another container's
+ * IPC namespace shares its System V objects; its /dev/shm lives in that
+ * container's mount namespace, which a bind mount cannot reach, so the
+ * joiner gets a tmpfs of its own (Docker shares a host directory). */
+static void set_shm(json_t *hc, json_t *spec, const char *ipc_mode) {
   size_t i;
   json_t *m = find_mount(spec, "/dev/shm", &i);
   json_t *mounts = json_object_get(spec, "mounts");
@@ -243,12 +244,6 @@ static void set_shm(json_t *hc, json_t *spec, const char *ipc_mode, const char *
   json_t *replacement = NULL;
   if (strcmp(ipc_mode, "host") == 0) {
     replacement = bind_mount("/dev/shm", "/dev/shm", false);
-  } else if (*ipc_ns_path) {
-    /* /proc/PID/ns/ipc -> /proc/PID/root/dev/shm */
-    char src[4096];
-    const char *ns = strstr(ipc_ns_path, "/ns/");
-    snprintf(src, sizeof src, "%.*s/root/dev/shm", (int)(ns ? ns - ipc_ns_path : 0), ipc_ns_path);
-    replacement = bind_mount("/dev/shm", src, false);
   } else {
     char size[64];
     snprintf(size, sizeof size, "size=%lld", (long long)int_at(hc, "ShmSize"));
@@ -269,11 +264,10 @@ static int set_namespaces(json_t *hc, json_t *spec, json_t *linux_obj, const str
     namespaces = json_array();
     json_object_set_new(linux_obj, "namespaces", namespaces);
   }
-  char ipc_path[4096] = "";
   const char *ipc = str_at(hc, "IpcMode");
-  if (apply_ns_mode(namespaces, "ipc", ipc, ns, ipc_path, sizeof ipc_path, err) < 0 ||
-      apply_ns_mode(namespaces, "pid", str_at(hc, "PidMode"), ns, NULL, 0, err) < 0 ||
-      apply_ns_mode(namespaces, "cgroup", str_at(hc, "CgroupnsMode"), ns, NULL, 0, err) < 0)
+  if (apply_ns_mode(namespaces, "ipc", ipc, ns, err) < 0 ||
+      apply_ns_mode(namespaces, "pid", str_at(hc, "PidMode"), ns, err) < 0 ||
+      apply_ns_mode(namespaces, "cgroup", str_at(hc, "CgroupnsMode"), ns, err) < 0)
     return -1;
   if (strcmp(str_at(hc, "UTSMode"), "host") == 0) {
     ns_remove(namespaces, "uts");
@@ -281,7 +275,7 @@ static int set_namespaces(json_t *hc, json_t *spec, json_t *linux_obj, const str
   }
   if (strcmp(str_at(hc, "UsernsMode"), "host") == 0)
     ns_remove(namespaces, "user");
-  set_shm(hc, spec, ipc, ipc_path);
+  set_shm(hc, spec, ipc);
   return 0;
 }
 
