@@ -63,7 +63,12 @@ json_t *hostconfig_new(void) {
   json_object_set_new(hc, "OomKillDisable", hc_cgroup_v2() ? json_null() : json_false());
   json_object_set_new(hc, "PidsLimit", json_null());
   json_object_set_new(hc, "Ulimits", json_null());
-  json_object_set_new(hc, "Sysctls", json_null());
+  json_object_set_new(hc, "CpuCount", json_integer(0));
+  json_object_set_new(hc, "CpuPercent", json_integer(0));
+  json_object_set_new(hc, "IOMaximumIOps", json_integer(0));
+  json_object_set_new(hc, "IOMaximumBandwidth", json_integer(0));
+  /* Sysctls, Init, MaskedPaths and ReadonlyPaths appear only when set,
+   * as in Docker's (omitempty fields). */
   return hc;
 }
 

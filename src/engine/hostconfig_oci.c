@@ -454,9 +454,25 @@ static void set_cgroups_path(json_t *hc, json_t *linux_obj, const char *cgroups_
   json_object_set_new(linux_obj, "cgroupsPath", json_string(path));
 }
 
+/* A sysctl is written in the container's namespace: one of a namespace
+ * shared with the host would change the host (runc refuses them too). */
+static int check_sysctls(json_t *hc, struct xerr *err) {
+  bool host_net = strcmp(str_at(hc, "NetworkMode"), "host") == 0;
+  bool host_ipc = strcmp(str_at(hc, "IpcMode"), "host") == 0;
+  const char *key;
+  json_t *v;
+  json_object_foreach(json_object_get(hc, "Sysctls"), key, v) {
+    if (host_net && strncmp(key, "net.", 4) == 0)
+      return xerr_set(err, EINVAL, "sysctl \"%s\" not allowed in host network namespace", key);
+    if (host_ipc && (strncmp(key, "kernel.", 7) == 0 || strncmp(key, "fs.mqueue.", 10) == 0))
+      return xerr_set(err, EINVAL, "sysctl \"%s\" is not allowed in the hosts ipc namespace", key);
+  }
+  return 0;
+}
+
 int hostconfig_to_oci(json_t *hc, json_t *spec, const char *cgroups_path, const struct ns_resolver *ns,
                       struct xerr *err) {
-  if (hostconfig_finish(hc, err) < 0)
+  if (hostconfig_finish(hc, err) < 0 || check_sysctls(hc, err) < 0)
     return -1;
   json_t *linux_obj = object_at(spec, "linux");
   json_t *process = object_at(spec, "process");

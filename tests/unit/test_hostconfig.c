@@ -427,6 +427,23 @@ static void test_oci_namespaces(void **state) {
   json_decref(spec);
 }
 
+static void test_oci_sysctl_in_host_namespace(void **state) {
+  (void)state;
+  json_t *hc = hc_with((const char *[]){"sysctl=net.ipv4.ip_forward=1", NULL});
+  json_object_set_new(hc, "NetworkMode", json_string("host")); /* the lead's flag */
+  json_t *spec = base_spec(false, NULL, NULL);
+  struct xerr err = {0};
+  assert_int_equal(hostconfig_to_oci(hc, spec, "/x/y", NULL, &err), -1);
+  assert_string_equal(err.msg, "sysctl \"net.ipv4.ip_forward\" not allowed in host network namespace");
+  json_decref(hc);
+  json_decref(spec);
+  spec = to_oci((const char *[]){"sysctl=net.ipv4.ip_forward=1", "sysctl=kernel.shmmax=4096", NULL}, NULL);
+  json_t *sysctl = path(spec, "linux.sysctl");
+  assert_non_null(sysctl);
+  assert_string_equal(json_string_value(json_object_get(sysctl, "kernel.shmmax")), "4096");
+  json_decref(spec);
+}
+
 static void test_oci_init_and_groups(void **state) {
   (void)state;
   if (access("/usr/bin/tini-static", X_OK) < 0 && access("/usr/bin/tini", X_OK) < 0)
@@ -471,6 +488,7 @@ int main(void) {
       cmocka_unit_test(test_oci_devices_and_privileged),
       cmocka_unit_test(test_oci_seccomp),
       cmocka_unit_test(test_oci_namespaces),
+      cmocka_unit_test(test_oci_sysctl_in_host_namespace),
       cmocka_unit_test(test_oci_init_and_groups),
       cmocka_unit_test(test_resources_for_update),
   };
