@@ -189,7 +189,8 @@ static int configure(struct xstore *s, struct container_record *c, const struct 
     mounts = NULL;
     char *text = json_dumps(rec, JSON_COMPACT);
     r = text ? container_set_config(s, c->id, text, err) : xerr_make(err, ENOMEM, "record");
-    free(text);
+    free(c->config);
+    c->config = text;
   }
   if (r < 0 && mounts) {
     struct xerr ignored = {0};

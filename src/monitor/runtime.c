@@ -143,9 +143,12 @@ int runtime_create(struct runtime *rt, const int stdio[3], pid_t *pid, int *pty,
   snprintf(pid_path, sizeof pid_path, "%s/pid", rt->rundir);
   snprintf(console, sizeof console, "%s/console.sock", rt->rundir);
   unlink(pid_path);
-  /* Leftovers of an earlier run of this container (a restart). */
+  /* Leftovers of an earlier run of this container (a restart, a crash). */
   const char *force[] = {"--force", NULL};
-  xrun(rt, "delete", force, NULL, NULL, 0);
+  char state_dir[4200];
+  snprintf(state_dir, sizeof state_dir, "%s/%s", rt->xrun_root, rt->id);
+  if (access(state_dir, F_OK) == 0)
+    xrun(rt, "delete", force, NULL, NULL, 0);
   int listen_fd = -1;
   const char *extra[8] = {"--bundle", rt->bundle, "--pid-file", pid_path, NULL};
   if (rt->tty) {
