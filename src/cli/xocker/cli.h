@@ -60,6 +60,11 @@ int cmd_kill(const struct xocker_globals *g, int argc, char **argv);
 int cmd_pause(const struct xocker_globals *g, int argc, char **argv);
 int cmd_unpause(const struct xocker_globals *g, int argc, char **argv);
 int cmd_wait(const struct xocker_globals *g, int argc, char **argv);
+int cmd_ps(const struct xocker_globals *g, int argc, char **argv);
+int cmd_logs(const struct xocker_globals *g, int argc, char **argv);
+int cmd_attach(const struct xocker_globals *g, int argc, char **argv);
+int cmd_exec(const struct xocker_globals *g, int argc, char **argv);
+int cmd_container_inspect(const struct xocker_globals *g, int argc, char **argv);
 int cmd_container_cleanup(const struct xocker_globals *g, int argc, char **argv);
 /* resources of existing containers (update.c) */
 int cmd_update(const struct xocker_globals *g, int argc, char **argv);

@@ -1,5 +1,6 @@
-/* xocker inspect / image inspect: Docker's JSON array, or -f/--format per object.
- * For now every object is an image; containers join in with the engine. */
+/* xocker inspect / image inspect / container inspect: Docker's JSON array,
+ * or -f/--format per object; a name is looked up as a container first. */
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,28 +10,59 @@
 #include "common/xerr.h"
 #include "image/image.h"
 #include "image/store.h"
+#include "container_json.h"
+#include "engine/container.h"
 #include "image_json.h"
+#include "storage/container.h"
 #include "template.h"
 
-static int inspect_images(const struct xocker_globals *g, int argc, char **argv,
-                          const char *format) {
+enum inspect_kind { KIND_ANY, KIND_IMAGE, KIND_CONTAINER };
+
+/* One object's document: a container first (as Docker looks), then an
+ * image. */
+static json_t *inspect_one(struct xstore *s, const char *name, enum inspect_kind kind,
+                           struct xerr *err) {
+  if (kind != KIND_IMAGE) {
+    struct container_record c;
+    if (container_lookup(s, name, &c, err) == 0) {
+      struct cstate st;
+      json_t *doc = NULL;
+      if (cstate_load(s, c.id, &st, err) == 0)
+        doc = container_inspect_json(s, &c, &st);
+      container_record_clear(&c);
+      return doc;
+    }
+    if (err->errnum != ENOENT)
+      return NULL;
+    if (kind == KIND_CONTAINER)
+      return NULL;
+  }
+  xerr_clear(err);
+  struct image_record r = {0};
+  json_t *doc = NULL;
+  if (image_lookup(s, name, &r, err) < 0 || image_inspect_json(s, &r, (void **)&doc, err) < 0)
+    doc = NULL;
+  image_record_clear(&r);
+  if (!doc && kind == KIND_ANY && err->errnum == ENOENT)
+    xerr_set(err, ENOENT, "No such object: %s", name);
+  return doc;
+}
+
+static int inspect_objects(const struct xocker_globals *g, int argc, char **argv,
+                           const char *format, enum inspect_kind kind) {
   struct xstore *s = cli_open_store(g);
   if (!s)
     return 1;
   json_t *all = json_array();
   int ret = 0;
   for (int i = optind; i < argc; i++) {
-    struct image_record r = {0};
     struct xerr err = {0};
-    json_t *doc = NULL;
-    if (image_lookup(s, argv[i], &r, &err) < 0 ||
-        image_inspect_json(s, &r, (void **)&doc, &err) < 0) {
+    json_t *doc = inspect_one(s, argv[i], kind, &err);
+    if (!doc) {
       fprintf(stderr, "Error: %s\n", err.msg);
       ret = 1;
-      image_record_clear(&r);
       continue;
     }
-    image_record_clear(&r);
     if (format) {
       char *line = NULL;
       if (template_render(format, doc, &line, &err) < 0) {
@@ -52,7 +84,8 @@ static int inspect_images(const struct xocker_globals *g, int argc, char **argv,
   return ret;
 }
 
-static int inspect_main(const struct xocker_globals *g, int argc, char **argv, bool image_only) {
+static int inspect_main(const struct xocker_globals *g, int argc, char **argv,
+                        enum inspect_kind kind) {
   static const struct option longopts[] = {
       {"format", required_argument, NULL, 'f'},
       {"type", required_argument, NULL, 't'},
@@ -73,15 +106,25 @@ static int inspect_main(const struct xocker_globals *g, int argc, char **argv, b
   }
   if (optind >= argc)
     return cli_usage(argv[0], "\"%s\" requires at least 1 argument.", argv[0]);
-  if (!image_only && type && strcmp(type, "image") != 0)
-    return cli_errorf("\"%s\" is not a valid value for --type", type);
-  return inspect_images(g, argc, argv, format);
+  if (kind == KIND_ANY && type) {
+    if (strcmp(type, "image") == 0)
+      kind = KIND_IMAGE;
+    else if (strcmp(type, "container") == 0)
+      kind = KIND_CONTAINER;
+    else
+      return cli_errorf("\"%s\" is not a valid value for --type", type);
+  }
+  return inspect_objects(g, argc, argv, format, kind);
 }
 
 int cmd_image_inspect(const struct xocker_globals *g, int argc, char **argv) {
-  return inspect_main(g, argc, argv, true);
+  return inspect_main(g, argc, argv, KIND_IMAGE);
 }
 
 int cmd_inspect(const struct xocker_globals *g, int argc, char **argv) {
-  return inspect_main(g, argc, argv, false);
+  return inspect_main(g, argc, argv, KIND_ANY);
+}
+
+int cmd_container_inspect(const struct xocker_globals *g, int argc, char **argv) {
+  return inspect_main(g, argc, argv, KIND_CONTAINER);
 }

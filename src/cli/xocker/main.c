@@ -36,6 +36,10 @@ static const struct xocker_command commands[] = {
     {"commit", "Create a new image from a container's changes", cmd_commit},
     {"rm", "Remove one or more containers", cmd_rm},
     {"run", "Run a command in a new container", cmd_run},
+    {"ps", "List containers", cmd_ps},
+    {"logs", "Fetch the logs of a container", cmd_logs},
+    {"attach", "Attach local standard input, output, and error streams to a running container", cmd_attach},
+    {"exec", "Run a command in a running container", cmd_exec},
     {"start", "Start one or more stopped containers", cmd_start},
     {"stop", "Stop one or more running containers", cmd_stop},
     {"restart", "Restart one or more containers", cmd_restart},
@@ -65,7 +69,10 @@ static const struct {
     {"container", "start", cmd_start},   {"container", "stop", cmd_stop},
     {"container", "restart", cmd_restart}, {"container", "kill", cmd_kill},
     {"container", "pause", cmd_pause},   {"container", "unpause", cmd_unpause},
-    {"container", "wait", cmd_wait},     {"container", "cleanup", cmd_container_cleanup},
+    {"container", "ls", cmd_ps},         {"container", "list", cmd_ps},
+    {"container", "ps", cmd_ps},         {"container", "logs", cmd_logs},
+    {"container", "attach", cmd_attach}, {"container", "exec", cmd_exec},
+    {"container", "wait", cmd_wait},     {"container", "inspect", cmd_container_inspect},     {"container", "cleanup", cmd_container_cleanup},
     {"container", "update", cmd_update},
 };
 

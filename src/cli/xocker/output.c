@@ -105,6 +105,15 @@ void table_add(struct table *t, const char *const *cells) {
   t->rows++;
 }
 
+/* Width on the terminal: UTF-8 characters, as Go's tabwriter counts them. */
+static size_t display_width(const char *s) {
+  size_t n = 0;
+  for (; s && *s; s++)
+    if (((unsigned char)*s & 0xC0) != 0x80)
+      n++;
+  return n;
+}
+
 void table_print(struct table *t) {
   if (!t)
     return;
@@ -114,7 +123,7 @@ void table_print(struct table *t) {
   for (size_t r = 0; r < t->rows; r++)
     for (size_t c = 0; c < t->columns; c++) {
       const char *cell = t->cells[r * t->columns + c];
-      size_t n = cell ? strlen(cell) : 0;
+      size_t n = display_width(cell);
       if (n > width[c])
         width[c] = n;
     }
@@ -125,7 +134,9 @@ void table_print(struct table *t) {
         fputs(cell ? cell : "", stdout);
       } else {
         size_t w = width[c] + 3 < 10 ? 10 : width[c] + 3;
-        printf("%-*s", (int)w, cell ? cell : "");
+        fputs(cell ? cell : "", stdout);
+        for (size_t pad = display_width(cell); pad < w; pad++)
+          putchar(' ');
       }
     }
     putchar('\n');
