@@ -427,7 +427,8 @@ static int check_cpu(json_t *hc, struct xerr *err) {
     return xerr_set(err, EINVAL, "Conflicting options: Nano CPUs and CPU Period cannot both be set");
   if (nano > 0 && quota > 0)
     return xerr_set(err, EINVAL, "Conflicting options: Nano CPUs and CPU Quota cannot both be set");
-  if (nano < 0 || nano > (int64_t)ncpu * 1000000000)
+  /* Below 0.01 CPU the quota would be under the kernel's 1 ms minimum. */
+  if (nano < 0 || (nano > 0 && nano < 10000000) || nano > (int64_t)ncpu * 1000000000)
     return xerr_set(err, EINVAL, "Range of CPUs is from 0.01 to %ld.00, as there are only %ld CPUs available",
                     ncpu, ncpu);
   if (period != 0 && (period < 1000 || period > 1000000))

@@ -188,6 +188,7 @@ static void test_daemon_errors(void **state) {
   long n = sysconf(_SC_NPROCESSORS_ONLN);
   snprintf(msg, sizeof msg, "Range of CPUs is from 0.01 to %ld.00, as there are only %ld CPUs available", n, n);
   expect_finish_error((const char *[]){"cpus=1000", NULL}, msg);
+  expect_finish_error((const char *[]){"cpus=0.001", NULL}, msg);
   expect_finish_error((const char *[]){"memory=4m", NULL}, "Minimum memory limit allowed is 6MB");
   expect_finish_error((const char *[]){"memory=64m", "memory-swap=32m", NULL},
                       "Minimum memoryswap limit should be larger than memory limit, see usage");
