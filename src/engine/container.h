@@ -96,6 +96,14 @@ int engine_remove(struct xstore *s, const struct container_record *c, bool force
 /* The monitor's last act: unmount, and remove an AutoRemove container. */
 int engine_cleanup(struct xstore *s, const struct container_record *c, struct xerr *err);
 
+/* ---- boot (boot.c) ---- */
+/* Put right the containers whose monitors are gone and start again those
+ * whose restart policy says so; *restarted counts them. */
+int engine_boot(struct xstore *s, int *restarted, struct xerr *err);
+/* engine_boot the first time a command runs with this run directory
+ * (RUNROOT/booted): after a reboot, /run is new. */
+int engine_boot_once(struct xstore *s, struct xerr *err);
+
 /* ---- names (names.c) ---- */
 /* Docker's style: adjective_surname. */
 void engine_random_name(char *buf, size_t len);

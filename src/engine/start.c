@@ -162,7 +162,8 @@ int engine_start_begin(struct xstore *s, const struct container_record *c,
   engine_rundir(s, c->id, rundir, sizeof rundir);
   if (mkdir_p(rundir, 0700, err) < 0)
     return -1;
-  snprintf(marker, sizeof marker, "%s/stopped", rundir);
+  engine_container_dir(s, c->id, marker, sizeof marker);
+  strncat(marker, "/stopped", sizeof marker - strlen(marker) - 1);
   unlink(marker);
   char rootfs[4096];
   if (container_mount(s, c, rootfs, sizeof rootfs, err) < 0)

@@ -1,6 +1,7 @@
 /* Stop, kill, pause and wait: signals through the runtime (libxrun) and
  * the state the monitor writes. A stop or kill the user asked for leaves a
- * `stopped` marker so that the monitor's restart policy leaves it be. */
+ * `stopped` marker in its directory so that the restart policy leaves it
+ * be, also after a reboot (unless-stopped). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -17,7 +18,7 @@
 
 static void mark_stopped(struct xstore *s, const char *id) {
   char path[4200];
-  engine_rundir(s, id, path, sizeof path);
+  engine_container_dir(s, id, path, sizeof path);
   strncat(path, "/stopped", sizeof path - strlen(path) - 1);
   int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
   if (fd >= 0)

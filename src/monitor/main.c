@@ -203,7 +203,11 @@ static int start_container(struct monitor *m, char *msg, size_t len) {
 /* The engine marks a stop or kill it asked for, so no policy restarts it. */
 static bool stopped_by_user(const struct monitor *m) {
   char path[4200];
-  snprintf(path, sizeof path, "%s/stopped", m->o.rundir);
+  /* Next to state.json, so that it outlives a reboot (unless-stopped). */
+  snprintf(path, sizeof path, "%s", m->o.state_path);
+  char *slash = strrchr(path, '/');
+  if (slash)
+    snprintf(slash + 1, sizeof path - (size_t)(slash + 1 - path), "stopped");
   return access(path, F_OK) == 0;
 }
 

@@ -65,6 +65,8 @@ int cmd_logs(const struct xocker_globals *g, int argc, char **argv);
 int cmd_attach(const struct xocker_globals *g, int argc, char **argv);
 int cmd_exec(const struct xocker_globals *g, int argc, char **argv);
 int cmd_container_inspect(const struct xocker_globals *g, int argc, char **argv);
+/* xocker system boot (main.c): engine_boot by hand. */
+int cmd_system_boot(const struct xocker_globals *g, int argc, char **argv);
 int cmd_container_cleanup(const struct xocker_globals *g, int argc, char **argv);
 /* resources of existing containers (update.c) */
 int cmd_update(const struct xocker_globals *g, int argc, char **argv);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "engine/container.h"
 #include "common/log.h"
 #include "common/xerr.h"
 #include "image/store.h"
@@ -72,8 +73,10 @@ static const struct {
     {"container", "ls", cmd_ps},         {"container", "list", cmd_ps},
     {"container", "ps", cmd_ps},         {"container", "logs", cmd_logs},
     {"container", "attach", cmd_attach}, {"container", "exec", cmd_exec},
-    {"container", "wait", cmd_wait},     {"container", "inspect", cmd_container_inspect},     {"container", "cleanup", cmd_container_cleanup},
+    {"container", "wait", cmd_wait},     {"container", "inspect", cmd_container_inspect},
+    {"container", "cleanup", cmd_container_cleanup},
     {"container", "update", cmd_update},
+    {"system", "boot", cmd_system_boot},
 };
 
 struct xstore *cli_open_store(const struct xocker_globals *g) {
@@ -83,7 +86,23 @@ struct xstore *cli_open_store(const struct xocker_globals *g) {
     cli_error(&err);
     return NULL;
   }
+  /* The first command after a reboot brings back restart=always containers. */
+  if (engine_boot_once(s, &err) < 0)
+    fprintf(stderr, "warning: restarting containers after boot: %s\n", err.msg);
   return s;
+}
+
+int cmd_system_boot(const struct xocker_globals *g, int argc, char **argv) {
+  (void)argc, (void)argv;
+  struct xstore *s = cli_open_store(g);
+  if (!s)
+    return 1;
+  struct xerr err = {0};
+  int restarted, ret = 0;
+  if (engine_boot(s, &restarted, &err) < 0)
+    ret = cli_error(&err);
+  store_close(s);
+  return ret;
 }
 
 int cli_error(const struct xerr *err) {
@@ -144,6 +163,13 @@ static void usage(FILE *out) {
                "      --runroot string   Runtime state directory (default \"" XOCKER_DEFAULT_RUNROOT "\")\n"
                "  -D, --debug            Enable debug mode\n"
                "  -v, --version          Print version information and quit\n");
+}
+
+static bool is_group(const char *name) {
+  for (size_t i = 0; i < sizeof group_commands / sizeof group_commands[0]; i++)
+    if (strcmp(group_commands[i].group, name) == 0)
+      return true;
+  return false;
 }
 
 static int run_group(const struct xocker_globals *g, const char *group, int argc, char **argv) {
@@ -210,7 +236,7 @@ int main(int argc, char **argv) {
    * starts afresh, forgetting the "+" (stop at the first argument) of the
    * global options, so flags may follow arguments as with Docker. */
   optind = 0;
-  if (strcmp(cargv[0], "image") == 0 || strcmp(cargv[0], "container") == 0)
+  if (is_group(cargv[0]))
     return run_group(&g, cargv[0], cargc - 1, cargv + 1);
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     if (strcmp(commands[i].name, cargv[0]) == 0)
