@@ -354,8 +354,11 @@ static int setup(struct monitor *m) {
   sigprocmask(SIG_BLOCK, &chld, NULL);
   m->sigfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
   char path[4200];
-  snprintf(path, sizeof path, "%s/attach", m->o.rundir);
-  m->attach = attach_listen(path);
+  /* Socket paths are short (108 bytes): they are made relative to the run
+   * directory, our working directory, which xrun inherits. */
+  if (chdir(m->o.rundir) < 0)
+    return -1;
+  m->attach = attach_listen("attach");
   if (m->sigfd < 0 || !m->attach || make_stdio(m) < 0)
     return -1;
   if (m->o.log_path)

@@ -24,6 +24,10 @@ static int run_wait(char *const argv[], const int stdio[3]) {
     int null = open("/dev/null", O_RDWR);
     for (int i = 0; i < 3; i++)
       dup2(stdio && stdio[i] >= 0 ? stdio[i] : null, i);
+    /* The container must not inherit the monitor's ignored signals: an
+     * ignored signal stays ignored across exec and cannot be trapped. */
+    for (int sig = 1; sig < NSIG; sig++)
+      signal(sig, SIG_DFL);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -141,7 +145,7 @@ int runtime_create(struct runtime *rt, const int stdio[3], pid_t *pid, int *pty,
                    size_t len) {
   char pid_path[4200], console[4200];
   snprintf(pid_path, sizeof pid_path, "%s/pid", rt->rundir);
-  snprintf(console, sizeof console, "%s/console.sock", rt->rundir);
+  snprintf(console, sizeof console, "console.sock");  /* in our working directory, rundir */
   unlink(pid_path);
   /* Leftovers of an earlier run of this container (a restart, a crash). */
   const char *force[] = {"--force", NULL};

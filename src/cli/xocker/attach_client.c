@@ -5,6 +5,7 @@
 #include "attach_client.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,18 +25,24 @@
 #include "runtime/xrun.h"
 
 int attach_connect(struct xstore *s, const char *id, int want, struct xerr *err) {
-  char path[4200];
-  engine_rundir(s, id, path, sizeof path);
-  strncat(path, "/attach", sizeof path - strlen(path) - 1);
+  char dir[4200];
+  engine_rundir(s, id, dir, sizeof dir);
+  /* Through a descriptor of the run directory: its path may be longer
+   * than a socket address takes. */
+  int dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0)
+    return xerr_make(err, errno, "attach to %s: %s", id, dir);
   struct sockaddr_un addr = {.sun_family = AF_UNIX};
-  if (strlen(path) >= sizeof addr.sun_path)
-    return xerr_set(err, ENAMETOOLONG, "attach socket path too long: %s", path);
-  memcpy(addr.sun_path, path, strlen(path) + 1);
+  snprintf(addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/attach", dirfd);
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
+  if (fd < 0) {
+    close(dirfd);
     return xerr_make(err, errno, "socket");
+  }
   unsigned char w = (unsigned char)want;
-  if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0 || write(fd, &w, 1) != 1) {
+  int r = connect(fd, (struct sockaddr *)&addr, sizeof addr);
+  close(dirfd);
+  if (r < 0 || write(fd, &w, 1) != 1) {
     xerr_make(err, errno, "attach to %s", id);
     close(fd);
     return -1;

@@ -3,6 +3,7 @@
  * Docker's -d -i -t -e --env-file -u -w --privileged. */
 #include <ctype.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <stdio.h>
@@ -119,6 +120,7 @@ static int run_exec(struct xstore *s, const struct container_record *c, const st
   if (pid < 0)
     return cli_errorf("fork: %s", strerror(errno));
   if (pid == 0) {
+    signal(SIGPIPE, SIG_DFL);  /* ignored by our main(); not for the command */
     if (!o->interactive && !o->tty) {
       int null = open("/dev/null", O_RDONLY);
       dup2(null, 0);
