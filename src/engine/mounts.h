@@ -28,5 +28,10 @@ int mounts_setup(struct xstore *s, const char *container_id, json_t *image_confi
 /* At rm: forget the container's use of its volumes; with remove_anonymous
  * (rm -v) delete its anonymous volumes. */
 int mounts_release(struct xstore *s, json_t *mounts, bool remove_anonymous, struct xerr *err);
+/* The same, for callers that still have the container's record: a volume
+ * used only by container_id counts as unused.  (mounts_release must be
+ * called after the record is gone: a volume any record names is in use.) */
+int mounts_release_container(struct xstore *s, const char *container_id, json_t *mounts,
+                             bool remove_anonymous, struct xerr *err);
 
 #endif

@@ -65,7 +65,15 @@ static const char SCHEMA[] =
     "  repo TEXT NOT NULL,"          /* path in the registry: library/busybox */
     "  PRIMARY KEY(digest, registry, repo));"
     /* image/store.c: facts about the store itself ("seeded" once the built-in images are in). */
-    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);";
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
+    /* engine/volume.c: named volumes; data in ROOT/volumes/<name>/_data. */
+    "CREATE TABLE IF NOT EXISTS volumes("
+    "  name TEXT PRIMARY KEY,"
+    "  driver TEXT NOT NULL,"          /* local */
+    "  created INTEGER NOT NULL,"      /* unix time */
+    "  labels TEXT,"                   /* JSON object, NULL when none */
+    "  options TEXT,"                  /* JSON object of driver options, NULL when none */
+    "  anonymous INTEGER NOT NULL DEFAULT 0);"; /* made for a mount that named none (rm -v) */
 
 int store_db_error(struct xstore *s, struct xerr *err, const char *what) {
   int code = s && s->db ? sqlite3_errcode(s->db) : SQLITE_ERROR;

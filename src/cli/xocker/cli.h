@@ -35,6 +35,12 @@ int cmd_rmi(const struct xocker_globals *g, int argc, char **argv);
 int cmd_history(const struct xocker_globals *g, int argc, char **argv);
 int cmd_image_prune(const struct xocker_globals *g, int argc, char **argv);
 int cmd_inspect(const struct xocker_globals *g, int argc, char **argv);
+/* volumes (volume.c) */
+int cmd_volume_create(const struct xocker_globals *g, int argc, char **argv);
+int cmd_volume_ls(const struct xocker_globals *g, int argc, char **argv);
+int cmd_volume_inspect(const struct xocker_globals *g, int argc, char **argv);
+int cmd_volume_rm(const struct xocker_globals *g, int argc, char **argv);
+int cmd_volume_prune(const struct xocker_globals *g, int argc, char **argv);
 /* registry (pull.c, push.c, login.c) */
 int cmd_pull(const struct xocker_globals *g, int argc, char **argv);
 int cmd_push(const struct xocker_globals *g, int argc, char **argv);

@@ -56,6 +56,10 @@ static const struct {
   const char *group, *name;
   xocker_cmd_fn run;
 } group_commands[] = {
+    {"volume", "create", cmd_volume_create}, {"volume", "ls", cmd_volume_ls},
+    {"volume", "list", cmd_volume_ls},       {"volume", "inspect", cmd_volume_inspect},
+    {"volume", "rm", cmd_volume_rm},         {"volume", "remove", cmd_volume_rm},
+    {"volume", "prune", cmd_volume_prune},
     {"image", "ls", cmd_images},         {"image", "list", cmd_images},
     {"image", "pull", cmd_pull},         {"image", "push", cmd_push},
     {"image", "tag", cmd_tag},           {"image", "rm", cmd_rmi},
@@ -158,7 +162,7 @@ static void usage(FILE *out) {
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
   fprintf(out, "\nManagement Commands:\n  image      Manage images\n"
-               "  container  Manage containers\n\nGlobal Options:\n"
+               "  container  Manage containers\n  volume     Manage volumes\n\nGlobal Options:\n"
                "      --root string      Store directory (default \"" XOCKER_DEFAULT_ROOT "\")\n"
                "      --runroot string   Runtime state directory (default \"" XOCKER_DEFAULT_RUNROOT "\")\n"
                "  -D, --debug            Enable debug mode\n"
