@@ -189,7 +189,11 @@ static int gather_volumes_from(struct xstore *s, struct plan *p, json_t *hc, str
 static int gather_image_volumes(struct plan *p, json_t *image_config, struct xerr *err) {
   const char *dest;
   json_t *unused;
-  json_object_foreach(json_object_get(image_config, "Volumes"), dest, unused) {
+  /* Either the image's whole config document or its "config" object. */
+  json_t *volumes = json_object_get(image_config, "Volumes");
+  if (!volumes)
+    volumes = json_object_get(json_object_get(image_config, "config"), "Volumes");
+  json_object_foreach(volumes, dest, unused) {
     cleanup_free char *clean = mount_clean_path(dest);
     if (!clean)
       return xerr_make(err, ENOMEM, "image volume %s", dest);
@@ -414,6 +418,25 @@ static void sort_by_depth(struct mount_point **order, size_t n) {
   }
 }
 
+/* All of the config's mounts, parents before children, as Docker orders
+ * a container's mounts: a volume at /etc must come before the /etc/hosts
+ * bind that goes on top of it.  Stable, so the defaults keep their order. */
+static void sort_spec_mounts(json_t *mounts) {
+  size_t n = json_array_size(mounts);
+  for (size_t i = 1; i < n; i++) {
+    json_t *cur = json_incref(json_array_get(mounts, i));
+    size_t d = depth(json_string_value(json_object_get(cur, "destination")) ?: "");
+    size_t j = i;
+    while (j > 0 &&
+           depth(json_string_value(json_object_get(json_array_get(mounts, j - 1),
+                                                   "destination")) ?: "") > d) {
+      json_array_set(mounts, j, json_array_get(mounts, j - 1));
+      j--;
+    }
+    json_array_set_new(mounts, j, cur);
+  }
+}
+
 /* Our mounts replace the defaults (/dev/shm, ...) at the same place. */
 static void drop_defaults_at(json_t *spec_mounts, const char *dest) {
   for (size_t i = json_array_size(spec_mounts); i-- > 0;) {
@@ -476,6 +499,7 @@ static int write_results(struct xstore *s, struct plan *p, json_t *spec, json_t 
   }
   json_array_extend(spec_mounts, oci);
   json_decref(oci);
+  sort_spec_mounts(spec_mounts);
   *mounts = list;
   return 0;
 }

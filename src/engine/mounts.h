@@ -18,7 +18,8 @@ bool mounts_has_flag(const char *flag);
  * ("invalid mount config for type \"bind\": ..."). */
 int mounts_set_flag(json_t *hc, const char *flag, const char *value, struct xerr *err);
 
-/* At create: make the volumes hc and image_config (its "Volumes") ask
+/* At create: make the volumes hc and image_config (the image's config
+ * document, or its "config" object: its "Volumes") ask
  * for, fill new ones from rootfs (the container's mounted rootfs) as
  * Docker copies up, append OCI mounts to spec, and return the inspect
  * "Mounts" array in *mounts. On error nothing it made is left behind. */
