@@ -53,8 +53,9 @@ die() { echo "bench/engine.sh: $*" >&2; exit 1; }
 [[ -x $xocker ]] || die "$xocker is not built (make)"
 for tool in hyperfine jq podman; do command -v "$tool" >/dev/null || die "$tool not found"; done
 
-work=$(mktemp -d /tmp/xocker-bench.XXXXXX)
-export XOCKER_ROOT=$work/xocker-root XOCKER_RUNROOT=$work/xocker-run
+# Short paths: the monitor's sockets under RUNROOT/containers/<64-hex id>/ must fit in 108 bytes.
+work=$(mktemp -d /tmp/xb.XXXXXX)
+export XOCKER_ROOT=$work/x XOCKER_RUNROOT=$work/r
 export XOCKER_CGROUP_PARENT=/xocker-bench-$$
 podman=$("$PEERS/podman-env" "$work/podman")
 P() { "$PEERS/nscg" "$podman" --runtime crun "$@"; }
