@@ -66,15 +66,17 @@ result() { # result STATUS NAME [DETAIL...]
 # both outputs; if the two engines come to agree it simply passes).
 declare -A KNOWN=()
 
-# compare NAME DOCKER_VALUE XOCKER_VALUE: one check.
+# compare NAME DOCKER_VALUE XOCKER_VALUE [DETAIL...]: one check; the details are shown with
+# both values when they differ.
 compare() {
 	local name=$1 d=$2 x=$3
+	shift 3
 	if [[ "$d" == "$x" ]]; then
 		result PASS "$name"
 	elif [[ -n ${KNOWN[$name]:-} ]]; then
-		result "KNOWN ${KNOWN[$name]}" "$name" "docker: $(show "$d")" "xocker: $(show "$x")"
+		result "KNOWN ${KNOWN[$name]}" "$name" "docker: $(show "$d")" "xocker: $(show "$x")" "$@"
 	else
-		result FAIL "$name" "docker: $(show "$d")" "xocker: $(show "$x")"
+		result FAIL "$name" "docker: $(show "$d")" "xocker: $(show "$x")" "$@"
 	fi
 }
 # show VALUE: a value on one line, newlines as \n.
@@ -94,6 +96,8 @@ dockerd_pid=""
 ip_forward_before=$(cat /proc/sys/net/ipv4/ip_forward 2>/dev/null || echo "")
 had_docker0=0
 ip link show docker0 >/dev/null 2>&1 && had_docker0=1
+# dockerd (cgroupfs driver) puts containers under /docker in every hierarchy and leaves that behind.
+docker_cgroups_before=$(ls -d /sys/fs/cgroup/*/docker 2>/dev/null)
 
 D() { "$DOCKER_CLI" -H "unix://$SOCK" "$@"; }
 X() { "$XOCKER" "$@"; }
@@ -128,6 +132,10 @@ cleanup() {
 	if [[ -n $ip_forward_before ]] && [[ $(cat /proc/sys/net/ipv4/ip_forward) != "$ip_forward_before" ]]; then
 		echo "$ip_forward_before" >/proc/sys/net/ipv4/ip_forward
 	fi
+	local cg
+	for cg in /sys/fs/cgroup/*/docker; do
+		[[ -d $cg ]] && ! grep -qxF "$cg" <<<"$docker_cgroups_before" && rmdir "$cg" 2>/dev/null
+	done
 	# dockerd's and xocker's mounts under TMP, deepest first.
 	awk -v t="$TMP/" 'index($5, t) == 1 { print $5 }' /proc/self/mountinfo | sort -r |
 		while read -r m; do umount -l "$m" 2>/dev/null; done
@@ -201,7 +209,10 @@ norm_err() {
 check_rc() { compare "$1: exit code" "$d_rc" "$x_rc"; }
 check_out() { compare "$1: stdout" "$d_out" "$x_out"; }
 check_err() { compare "$1: stderr" "$d_err" "$x_err"; }
-check_msg() { compare "$1: error message" "$(norm_err "$d_err")" "$(norm_err "$x_err")"; }
+check_msg() {
+	compare "$1: error message" "$(norm_err "$d_err")" "$(norm_err "$x_err")" \
+		"docker stderr: $(show "$d_err")" "xocker stderr: $(show "$x_err")"
+}
 
 # inspect_both NAME CONTAINER TEMPLATE [FILTER]: one inspect -f field in both engines.
 inspect_both() {
@@ -319,6 +330,9 @@ check_rc "stop"
 check_out "stop"
 both wait c-stop
 check_out "wait after stop"
+both stop nosuchcontainer
+check_rc "stop of a missing container"
+check_msg "stop of a missing container"
 both stop c-stop
 check_rc "stop of a stopped container"
 check_out "stop of a stopped container"
@@ -476,6 +490,15 @@ both wait c-lines
 check_out "wait after start"
 both logs c-lines
 check_out "logs after a second start"
+both start c-detached
+check_rc "start of a running container"
+check_out "start of a running container"
+both wait c-kill c-three-gone c-killed
+check_rc "wait of several, one missing"
+check_out "wait of several, one missing"
+check_msg "wait of several, one missing"
+both ps -l --format '{{.Names}}'
+check_out "ps -l (the latest container)"
 both start -a c-three-gone
 check_rc "start of a missing container"
 check_msg "start of a missing container"
