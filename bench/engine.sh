@@ -6,7 +6,7 @@
 #      `nscg podman --runtime crun run --rm --pull=never --network none busybox true`, hyperfine
 #      (--runs timed runs, default 30, after --warmup untimed ones, default 3), medians side by
 #      side and their ratio (target: xocker at most 1/5 of Podman).
-#   2. many: --count (default 200) detached `run -d busybox sleep 3600` one after the other with
+#   2. many: --count (default 200) detached `run -d --name bench-I busybox sleep 3600` one after the other with
 #      xocker: total and per-container time, then RSS and PSS of every monitor (smaps_rollup of the
 #      pids in RUNROOT/containers/*/monitor.pid), summed and per monitor (target: at most 1 MiB RSS
 #      per monitor). The same with Podman for --peer-count containers (default 50, 0 to skip), its
@@ -53,7 +53,7 @@ die() { echo "bench/engine.sh: $*" >&2; exit 1; }
 [[ -x $xocker ]] || die "$xocker is not built (make)"
 for tool in hyperfine jq podman; do command -v "$tool" >/dev/null || die "$tool not found"; done
 
-# Short paths: the monitor's sockets under RUNROOT/containers/<64-hex id>/ must fit in 108 bytes.
+# Short paths keep the monitor's sockets (RUNROOT/containers/<64-hex id>/...) within sun_path.
 work=$(mktemp -d /tmp/xb.XXXXXX)
 export XOCKER_ROOT=$work/x XOCKER_RUNROOT=$work/r
 export XOCKER_CGROUP_PARENT=/xocker-bench-$$
@@ -120,12 +120,16 @@ rss_pss() {
 }
 now() { date +%s.%N; }
 
-# start_many N CMD...: start N containers with CMD one after the other; prints the seconds taken.
+# start_many N CMD...: start N containers with CMD one after the other (CMD ends with "--name",
+# completed with bench-I: xocker's random names, 63 x 63 of them and no retry on a clash, collide
+# within a few hundred containers); prints the seconds taken.
 start_many() {
 	local n=$1 i t0
 	shift
 	t0=$(now)
-	for ((i = 0; i < n; i++)); do "$@" >/dev/null || die "container $i failed to start: $*"; done
+	for ((i = 0; i < n; i++)); do
+		"$@" "bench-$i" busybox sleep 3600 >/dev/null || die "container $i failed to start: $*"
+	done
 	awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'
 }
 
@@ -134,7 +138,7 @@ emit ""
 emit "| engine | containers | total s | s per container | monitor | monitors | RSS MiB per monitor | PSS MiB per monitor |"
 emit "|---|---:|---:|---:|---|---:|---:|---:|"
 
-xsecs=$(start_many "$count" "$xocker" run -d busybox sleep 3600)
+xsecs=$(start_many "$count" "$xocker" run -d --name)
 sleep 1
 mapfile -t xpids < <(cat "$XOCKER_RUNROOT"/containers/*/monitor.pid 2>/dev/null)
 read -r xrss xpss < <(rss_pss "${xpids[@]}")
@@ -144,7 +148,7 @@ emit "$(awk -v c="$count" -v s="$xsecs" -v n="$xn" -v r="$xrss" -v p="$xpss" 'BE
 	printf "| xocker | %d | %.2f | %.3f | xocker-monitor | %d | %.2f | %.2f |", c, s, s / c, n, r / n / 1024, p / n / 1024 }')"
 
 if ((peer_count > 0)); then
-	psecs=$(start_many "$peer_count" P run -d --pull=never --network none busybox sleep 3600)
+	psecs=$(start_many "$peer_count" P run -d --pull=never --network none --name)
 	sleep 1
 	mapfile -t ppids < <(P ps -q --no-trunc | while read -r id; do P inspect -f '{{.State.ConmonPid}}' "$id"; done)
 	read -r prss ppss < <(rss_pss "${ppids[@]}")
@@ -167,7 +171,7 @@ if ((record)); then
 		echo "\`bench/engine.sh --record --runs $runs --warmup $warmup --count $count --peer-count $peer_count $xocker\`"
 		echo "on commit $(git rev-parse --short HEAD) ($(uname -sr), $(nproc) CPUs), $(hyperfine --version), $(podman --version), $(crun --version | head -1)."
 		echo "Timed: \`$xocker run --rm busybox true\` and \`nscg podman --runtime crun run --rm --pull=never --network none busybox true\`;"
-		echo "then \`xocker run -d busybox sleep 3600\` (and \`podman run -d --pull=never --network none busybox sleep 3600\`) in a loop; RSS/PSS from /proc/PID/smaps_rollup of each xocker-monitor (RUNROOT/containers/*/monitor.pid) and each conmon (.State.ConmonPid)."
+		echo "then \`xocker run -d --name bench-I busybox sleep 3600\` (and \`podman run -d --pull=never --network none --name bench-I busybox sleep 3600\`) in a loop; RSS/PSS from /proc/PID/smaps_rollup of each xocker-monitor (RUNROOT/containers/*/monitor.pid) and each conmon (.State.ConmonPid)."
 		echo ""
 		cat "$out"
 	} >>"$REPO/bench/RESULTS.md"

@@ -84,8 +84,8 @@ show() { printf '%s' "$1" | sed -e ':a;N;$!ba;s/\n/\\n/g'; }
 
 # ---- the two engines ---------------------------------------------------------------------------
 
-# Short paths: the monitor's unix sockets live under XOCKER_RUNROOT/containers/<64-hex id>/ and a
-# socket path must fit in 108 bytes.
+# Short paths keep the monitor's unix sockets (XOCKER_RUNROOT/containers/<64-hex id>/...) within
+# the 108 bytes of sun_path even on engines that bind them by full path.
 TMP=$(mktemp -d /tmp/xc.XXXXXX)
 SOCK=$TMP/docker.sock
 export XOCKER_ROOT=$TMP/x XOCKER_RUNROOT=$TMP/r
