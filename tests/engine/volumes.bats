@@ -6,29 +6,9 @@
 
 load helpers
 
-# The monitor's sockets live under XOCKER_RUNROOT/containers/<64 hex>/, which under TESTDIR is
-# longer than a unix socket path may be; a short runroot of this test's own keeps them legal.
-setup() {
-	engine_setup
-	XOCKER_RUNROOT=$(mktemp -d /tmp/xvr.XXXXXX)
-	export XOCKER_RUNROOT
-}
-teardown() {
-	engine_teardown
-	rm -rf "$XOCKER_RUNROOT"
-}
-
-# record_json CONTAINER GOFIELD PYEXPR: a field of the container as `inspect -f '{{json .F}}'`
-# prints it; where inspect does not know containers yet, the same field of its record.
-record_json() {
-	xocker inspect -f "{{json .$2}}" "$1" 2>/dev/null && return 0
-	sqlite3 "$XOCKER_ROOT/xocker.db" "SELECT config FROM containers WHERE name = '$1'" |
-		python3 -c "import json, sys; d = json.load(sys.stdin); print(json.dumps($3, separators=(',', ':')))"
-}
-
-# container_count: how many containers the store holds.
-container_count() {
-	sqlite3 "$XOCKER_ROOT/xocker.db" "SELECT count(*) FROM containers"
+# inspect_json CONTAINER FIELD: `inspect -f '{{json .FIELD}}'`.
+inspect_json() {
+	xocker inspect -f "{{json .$2}}" "$1"
 }
 
 # A tiny image with a VOLUME, committed from busybox.
@@ -273,10 +253,15 @@ EOF
 	xocker rm -v anon2
 	run xocker volume ls -q
 	[ "$output" = named ]
+	# run --rm takes its anonymous volumes with it, as Docker's does; named ones stay.
+	xocker run --rm -v /x -v named2:/n busybox true
+	wait_for sh -c '[ "$("$XOCKER" volume ls -q | wc -l)" -eq 2 ]'
+	run xocker volume ls -q
+	[ "$output" = $'named\nnamed2' ]
 	# A flag for the image's VOLUME destination replaces the anonymous volume.
 	xocker create --name flagged -v mine:/data withvol true >/dev/null
 	run xocker volume ls -q
-	[ "$output" = $'mine\nnamed' ]
+	[ "$output" = $'mine\nnamed\nnamed2' ]
 }
 
 @test "--volumes-from: the other container's volumes and binds, :ro read-only" {
@@ -304,7 +289,7 @@ EOF
 	xocker create --name shape -v named:/data -v "$TESTDIR/host:/h:ro" \
 		--mount type=tmpfs,dst=/tt --mount "type=bind,src=$TESTDIR/host,dst=/b,bind-propagation=shared" \
 		--tmpfs /run busybox true >/dev/null
-	run record_json shape Mounts 'd["Mounts"]'
+	run inspect_json shape Mounts
 	[ "$status" -eq 0 ]
 	python3 - "$output" "$XOCKER_ROOT" "$TESTDIR" <<'EOF'
 import json, sys
@@ -322,16 +307,15 @@ assert mounts["/b"]["Propagation"] == "shared" and mounts["/b"]["Mode"] == "", m
 for m in mounts.values():
     assert list(m)[:2] == ["Type", "Name"] if m["Type"] == "volume" else list(m)[0] == "Type", m
 EOF
-	run record_json shape HostConfig.Binds 'd["HostConfig"]["Binds"]'
+	run inspect_json shape HostConfig.Binds
 	[ "$output" = "[\"named:/data\",\"$TESTDIR/host:/h:ro\"]" ]
-	run record_json shape HostConfig.Tmpfs 'd["HostConfig"]["Tmpfs"]'
+	run inspect_json shape HostConfig.Tmpfs
 	[ "$output" = '{"/run":""}' ]
 }
 
 @test "bad mount flags: Docker's messages, exit 125, nothing left behind" {
 	local before
-	xocker volume ls >/dev/null # the store exists
-	before=$(container_count)
+	before=$(xocker ps -aq | wc -l)
 	run xocker run --rm -v /a:rw busybox true
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"invalid volume specification: '/a:rw'"* ]]
@@ -347,7 +331,7 @@ EOF
 	run xocker create -v made:/m -v /tmp:/x --tmpfs /x busybox true
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"Duplicate mount point: /x"* ]]
-	[ "$(container_count)" -eq "$before" ]
+	[ "$(xocker ps -aq | wc -l)" -eq "$before" ]
 	run xocker volume ls -q
 	[ -z "$output" ]
 }
