@@ -174,3 +174,10 @@ json_t *json_string_array(const char *const *list) {
   }
   return arr;
 }
+
+json_t *json_or(json_t *v, json_t *dflt) {
+  if (!v)
+    return dflt;
+  json_decref(dflt);
+  return json_incref(v);
+}

@@ -13,6 +13,9 @@ struct xerr;
 
 /* Member `key` of obj, or NULL when absent or null. */
 json_t *json_member(json_t *obj, const char *key);
+/* v (borrowed) with a reference of its own, or dflt (a new value) when v is
+ * NULL; dflt is released when not used. For json_object_set_new. */
+json_t *json_or(json_t *v, json_t *dflt);
 
 int json_get_string(json_t *obj, const char *key, const char *where, bool required, char **out,
                     struct xerr *err);

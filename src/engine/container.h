@@ -49,6 +49,11 @@ struct cstate {
  * killed monitor) is put right to "exited" here, its processes killed. */
 int cstate_load(struct xstore *s, const char *id, struct cstate *out, struct xerr *err);
 int cstate_save(struct xstore *s, const char *id, const struct cstate *st, struct xerr *err);
+/* Whether its monitor still runs (it also runs the clean-up after an exit). */
+bool cstate_monitor_alive(const struct cstate *st);
+/* Wait (up to 30 s) until the last monitor has finished its clean-up, so
+ * that a new start does not race it. */
+int cstate_wait_monitor_gone(struct xstore *s, const char *id, struct xerr *err);
 /* running, paused or restarting: what Docker calls running. */
 bool cstate_running(const struct cstate *st);
 

@@ -78,13 +78,13 @@ static void effective_config(json_t *cfg, json_t *image_config, json_t *spec, js
     json_array_append(rest, json_array_get(args, i));
   json_object_set_new(rec, "Args", rest);
   if (!json_object_get(cfg, "Entrypoint"))
-    json_object_set(cfg, "Entrypoint", json_object_get(image, "Entrypoint") ?: json_null());
+    json_object_set_new(cfg, "Entrypoint", json_or(json_object_get(image, "Entrypoint"), json_null()));
   if (!json_object_get(cfg, "Cmd"))
-    json_object_set(cfg, "Cmd", json_object_get(image, "Cmd") ?: json_null());
+    json_object_set_new(cfg, "Cmd", json_or(json_object_get(image, "Cmd"), json_null()));
   if (!json_object_get(cfg, "WorkingDir"))
-    json_object_set(cfg, "WorkingDir", json_object_get(image, "WorkingDir") ?: json_string(""));
+    json_object_set_new(cfg, "WorkingDir", json_or(json_object_get(image, "WorkingDir"), json_string("")));
   if (!json_object_get(cfg, "User"))
-    json_object_set(cfg, "User", json_object_get(image, "User") ?: json_string(""));
+    json_object_set_new(cfg, "User", json_or(json_object_get(image, "User"), json_string("")));
   if (!json_object_get(cfg, "StopSignal") && json_object_get(image, "StopSignal"))
     json_object_set(cfg, "StopSignal", json_object_get(image, "StopSignal"));
   json_t *labels = json_object();
@@ -182,7 +182,7 @@ static int configure(struct xstore *s, struct container_record *c, const struct 
   if (r == 0)
     r = write_bundle(dir, spec, err);
   if (r == 0) {
-    json_object_set(cfg, "Image", json_string(req->image));
+    json_object_set_new(cfg, "Image", json_string(req->image));
     json_object_set_new(rec, "Config", json_incref(cfg));
     json_object_set_new(rec, "HostConfig", json_incref(hc));
     json_object_set_new(rec, "Mounts", mounts);

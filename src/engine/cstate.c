@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -64,7 +65,7 @@ int cstate_save(struct xstore *s, const char *id, const struct cstate *st, struc
 }
 
 /* Alive, the same process (start time), and not a zombie nobody reaps. */
-static bool monitor_alive(const struct cstate *st) {
+bool cstate_monitor_alive(const struct cstate *st) {
   if (st->monitor_pid <= 0 || proc_start_time(st->monitor_pid) != st->monitor_start)
     return false;
   char path[64], buf[512];
@@ -120,7 +121,7 @@ int cstate_load(struct xstore *s, const char *id, struct cstate *out, struct xer
   }
   from_json(doc, out);
   json_decref(doc);
-  if (cstate_running(out) && !monitor_alive(out))
+  if (cstate_running(out) && !cstate_monitor_alive(out))
     repair(s, id, out);
   else if (strcmp(out->status, "running") == 0)
     check_paused(s, id, out);
@@ -138,4 +139,17 @@ json_t *engine_record_config(const struct container_record *c) {
   if (!json_is_object(json_object_get(doc, "HostConfig")))
     json_object_set_new(doc, "HostConfig", json_object());
   return doc;
+}
+
+int cstate_wait_monitor_gone(struct xstore *s, const char *id, struct xerr *err) {
+  for (int i = 0; i < 6000; i++) {
+    struct cstate st;
+    if (cstate_load(s, id, &st, err) < 0)
+      return -1;
+    if (cstate_running(&st) || !cstate_monitor_alive(&st))
+      return 0;
+    struct timespec nap = {0, 5 * 1000 * 1000};
+    nanosleep(&nap, NULL);
+  }
+  return xerr_set(err, ETIMEDOUT, "container %s: its last monitor does not finish", id);
 }

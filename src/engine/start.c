@@ -159,6 +159,8 @@ static int receive(int fd, char *text, size_t len, struct xerr *err) {
 int engine_start_begin(struct xstore *s, const struct container_record *c,
                        struct start_handle *h, struct xerr *err) {
   char rundir[4096], marker[4200];
+  if (cstate_wait_monitor_gone(s, c->id, err) < 0)
+    return -1;
   engine_rundir(s, c->id, rundir, sizeof rundir);
   if (mkdir_p(rundir, 0700, err) < 0)
     return -1;

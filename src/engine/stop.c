@@ -57,7 +57,8 @@ static int wait_until_stopped(struct xstore *s, const struct container_record *c
   for (;;) {
     if (cstate_load(s, c->id, st, err) < 0)
       return -1;
-    if (!cstate_running(st))
+    /* Stopped, and its monitor's clean-up (unmount, --rm) done. */
+    if (!cstate_running(st) && !cstate_monitor_alive(st))
       return 1;
     if (timeout >= 0 && now_s() >= deadline)
       return 0;

@@ -128,7 +128,7 @@ int container_list(struct xstore *s, struct container_record **out, size_t *n,
   cleanup_stmt sqlite3_stmt *st = NULL;
   *out = NULL;
   *n = 0;
-  if (sqlite3_prepare_v2(s->db, "SELECT " COLUMNS " FROM containers ORDER BY created DESC",
+  if (sqlite3_prepare_v2(s->db, "SELECT " COLUMNS " FROM containers ORDER BY created DESC, rowid DESC",
                          -1, &st, NULL) != SQLITE_OK)
     return store_db_error(s, err, "list containers");
   int rc;

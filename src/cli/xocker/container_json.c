@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "common/jsonutil.h"
 #include "common/xerr.h"
 #include "engine/container.h"
 #include "image/store.h"
@@ -51,8 +52,8 @@ json_t *container_inspect_json(struct xstore *s, const struct container_record *
   json_t *doc = json_object();
   json_object_set_new(doc, "Id", json_string(c->id));
   json_object_set_new(doc, "Created", json_string(created));
-  json_object_set(doc, "Path", json_object_get(rec, "Path") ?: json_string(""));
-  json_object_set(doc, "Args", json_object_get(rec, "Args") ?: json_array());
+  json_object_set_new(doc, "Path", json_or(json_object_get(rec, "Path"), json_string("")));
+  json_object_set_new(doc, "Args", json_or(json_object_get(rec, "Args"), json_array()));
   json_object_set_new(doc, "State", state_json(st));
   json_object_set_new(doc, "Image", json_string(c->image_id));
   snprintf(path, sizeof path, "%s/resolv.conf", dir);
@@ -75,7 +76,7 @@ json_t *container_inspect_json(struct xstore *s, const struct container_record *
   json_object_set_new(doc, "ExecIDs", json_null());
   json_object_set(doc, "HostConfig", json_object_get(rec, "HostConfig"));
   json_object_set_new(doc, "GraphDriver", graph_driver(s, c));
-  json_object_set(doc, "Mounts", json_object_get(rec, "Mounts") ?: json_array());
+  json_object_set_new(doc, "Mounts", json_or(json_object_get(rec, "Mounts"), json_array()));
   json_object_set(doc, "Config", json_object_get(rec, "Config"));
   json_t *net = json_object_get(rec, "NetworkSettings");
   json_object_set_new(doc, "NetworkSettings",
