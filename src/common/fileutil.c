@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -87,15 +88,15 @@ int write_file_at(int dirfd, const char *path, const char *data, size_t len, str
   return 0;
 }
 
-int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode,
-                      struct xerr *err) {
+static int replace_file(const char *path, const char *data, size_t len, mode_t mode, bool durable,
+                        struct xerr *err) {
   char tmp[PATH_MAX];
   if (snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, getpid()) >= (int)sizeof tmp)
     return xerr_make(err, ENAMETOOLONG, "write %s", path);
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0)
     return xerr_make(err, errno, "create %s", tmp);
-  if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+  if (write_all(fd, data, len) < 0 || (durable && fsync(fd) < 0)) {
     int e = errno;
     close(fd);
     unlink(tmp);
@@ -108,6 +109,16 @@ int write_file_atomic(const char *path, const char *data, size_t len, mode_t mod
     return xerr_make(err, e, "rename %s to %s", tmp, path);
   }
   return 0;
+}
+
+int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode,
+                      struct xerr *err) {
+  return replace_file(path, data, len, mode, true, err);
+}
+
+int write_state_file(const char *path, const char *data, size_t len, mode_t mode,
+                     struct xerr *err) {
+  return replace_file(path, data, len, mode, false, err);
 }
 
 int mkdir_p(const char *path, mode_t mode, struct xerr *err) {

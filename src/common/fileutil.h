@@ -15,6 +15,10 @@ int write_file_at(int dirfd, const char *path, const char *data, size_t len, str
 /* Create or replace path atomically with data. */
 int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode,
                       struct xerr *err);
+/* The same without fsync: for run-time state that a reboot discards anyway
+ * (the runtime's state.json), where the rename alone gives atomicity. */
+int write_state_file(const char *path, const char *data, size_t len, mode_t mode,
+                     struct xerr *err);
 /* mkdir -p; existing directories are fine. */
 int mkdir_p(const char *path, mode_t mode, struct xerr *err);
 /* rm -rf of a directory tree that we own (state dirs); missing is fine. */

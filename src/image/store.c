@@ -21,6 +21,9 @@
  * read at a glance; each table says which module owns its rows. */
 static const char SCHEMA[] =
     "PRAGMA journal_mode=WAL;"
+    /* With WAL, NORMAL keeps the database consistent across a crash and
+     * syncs at checkpoints instead of at every commit. */
+    "PRAGMA synchronous=NORMAL;"
     "PRAGMA foreign_keys=ON;"
     /* image/image.c: one row per image, keyed by its config digest (Docker's image id). */
     "CREATE TABLE IF NOT EXISTS images("

@@ -372,7 +372,7 @@ static int save_config_copy(struct create_ctx *cx, struct xerr *err) {
   char *text = json_dumps(cx->config->json, JSON_COMPACT);
   if (text == NULL)
     return xerr_make(err, ENOMEM, "save config");
-  int ret = write_file_atomic(path, text, strlen(text), 0600, err);
+  int ret = write_state_file(path, text, strlen(text), 0600, err);
   free(text);
   return ret;
 }

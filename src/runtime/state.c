@@ -65,7 +65,7 @@ void rfc3339_now(char *buf, size_t len) {
 int pid_file_write(const char *path, pid_t pid, struct xerr *err) {
   char buf[16];
   int n = snprintf(buf, sizeof buf, "%d", pid);
-  return write_file_atomic(path, buf, (size_t)n, 0644, err);
+  return write_state_file(path, buf, (size_t)n, 0644, err);
 }
 
 uint64_t proc_start_time(pid_t pid) {
@@ -153,7 +153,7 @@ int state_save(const char *root, const struct container_state *st, struct xerr *
   json_decref(o);
   if (text == NULL)
     return xerr_make(err, ENOMEM, "state of %s", st->id);
-  int ret = write_file_atomic(path, text, strlen(text), 0600, err);
+  int ret = write_state_file(path, text, strlen(text), 0600, err);
   free(text);
   return ret;
 }

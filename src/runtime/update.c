@@ -324,7 +324,7 @@ static int save_config(const char *path, json_t *config, json_t *changes, struct
   cleanup_free char *text = json_dumps(config, JSON_COMPACT);
   if (text == NULL)
     return xerr_make(err, ENOMEM, "update %s", path);
-  return write_file_atomic(path, text, strlen(text), 0600, err);
+  return write_state_file(path, text, strlen(text), 0600, err);
 }
 
 int xrun_update(const char *root, const char *id, json_t *resources, struct xerr *err) {
