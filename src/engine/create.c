@@ -206,14 +206,27 @@ static int configure(struct xstore *s, struct container_record *c, const struct 
 int engine_create(struct xstore *s, const struct create_request *req,
                   struct container_record *out, struct xerr *err) {
   char name[CONTAINER_NAME_MAX];
-  const char *wanted = req->name;
-  if (!wanted) {
-    engine_random_name(name, sizeof name);
-    wanted = name;
-  }
   struct container_record c;
-  if (container_create(s, req->image, wanted, NULL, &c, err) < 0)
-    return -1;
+  if (req->name) {
+    if (container_create(s, req->image, req->name, NULL, &c, err) < 0)
+      return -1;
+  } else {
+    /* A random name may be taken: draw again, as Docker does. */
+    int r = -1;
+    for (int attempt = 0; attempt < 10 && r < 0; attempt++) {
+      engine_random_name(name, sizeof name);
+      if (attempt > 0) {
+        size_t len = strlen(name);
+        snprintf(name + len, sizeof name - len, "%d", attempt);
+      }
+      xerr_clear(err);
+      r = container_create(s, req->image, name, NULL, &c, err);
+      if (r < 0 && err->errnum != EEXIST)
+        return -1;
+    }
+    if (r < 0)
+      return -1;
+  }
   struct cstate st = {.status = "created", .started_at = ZERO_TIME, .finished_at = ZERO_TIME};
   if (configure(s, &c, req, req->config, req->host_config, err) < 0 ||
       cstate_save(s, c.id, &st, err) < 0) {
