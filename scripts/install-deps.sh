@@ -12,6 +12,8 @@ PACKAGES=(
 	# build
 	gcc make pkg-config libjansson-dev libseccomp-dev libcap-dev
 	libarchive-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev
+	# libarchive is linked statically (Makefile): the compression libraries it needs
+	libzstd-dev liblzma-dev libbz2-dev zlib1g-dev
 	# tests: unit (cmocka), integration (bats), and the tools the tests call
 	libcmocka-dev bats jq busybox-static uidmap iproute2 procps util-linux
 	# --init runs tini as docker-init

@@ -18,6 +18,7 @@
 #include "common/cleanup.h"
 #include "common/jsonutil.h"
 #include "common/xerr.h"
+#include "image/decompress.h"
 #include "image/image.h"
 #include "image/manifest.h"
 #include "image/oci_layout.h"
@@ -272,7 +273,7 @@ static int read_archive(struct xstore *s, int fd, struct afiles *files, struct x
   struct archive *a = archive_read_new();
   if (!a)
     return xerr_make(err, ENOMEM, "archive reader");
-  archive_read_support_filter_all(a);
+  decompress_support(a);
   archive_read_support_format_tar(a);
   int ret = 0;
   if (archive_read_open_fd(a, fd, 65536) != ARCHIVE_OK) {

@@ -17,6 +17,7 @@
 #include "common/jsonutil.h"
 #include "common/xerr.h"
 #include "runtime/state.h"
+#include "image/decompress.h"
 #include "image/image.h"
 #include "image/manifest.h"
 #include "image/store.h"
@@ -304,7 +305,7 @@ static int store_layer(struct xstore *s, int fd, char digest[DIGEST_BUF_LEN], st
   int ret = -1;
   if (!a)
     return xerr_make(err, ENOMEM, "import");
-  archive_read_support_filter_all(a);
+  decompress_support(a);
   archive_read_support_format_raw(a);
   if (archive_read_open_fd(a, fd, 65536) != ARCHIVE_OK ||
       archive_read_next_header(a, &e) != ARCHIVE_OK) {

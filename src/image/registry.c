@@ -4,7 +4,6 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
-#include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -19,6 +18,7 @@
 #include "common/cleanup.h"
 #include "common/xerr.h"
 #include "image/auth.h"
+#include "image/curl_shim.h"
 #include "image/store.h"
 
 #define MAX_TRIES 3
@@ -46,6 +46,7 @@ struct registry {
   size_t n_tokens;
   pthread_mutex_t lock;      /* tokens, basic, scheme */
   pthread_mutex_t auth_lock; /* one token request at a time */
+  const struct xcurl *curl; /* libcurl, loaded by registry_open */
   CURLSH *share;
   pthread_mutex_t share_locks[CURL_LOCK_DATA_LAST];
 };
@@ -124,6 +125,7 @@ struct request {
 struct transfer {
   struct request *req;
   struct response *resp;
+  const struct xcurl *lib;
   CURL *curl;
   struct blob_writer *writer;
   struct xerr werr;
@@ -174,7 +176,7 @@ static size_t on_body(char *p, size_t size, size_t n, void *userdata) {
   struct transfer *t = userdata;
   size_t len = size * n;
   long status = 0;
-  curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
+  t->lib->easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
   if (t->req->store && status >= 200 && status < 300) {
     if (!t->writer && blob_writer_open(t->req->store, &t->writer, &t->werr) < 0) {
       t->write_failed = true;
@@ -254,11 +256,12 @@ static void auth_header(struct registry *r, const char *scope, char *buf, size_t
 /* One HTTP exchange.  Returns the CURLcode; resp is filled. */
 static CURLcode perform(struct registry *r, struct request *req, struct response *resp,
                         struct transfer *t, char *errbuf, long *os_errno) {
-  CURL *c = curl_easy_init();
+  CURL *c = r->curl->easy_init();
   if (!c)
     return CURLE_OUT_OF_MEMORY;
   t->req = req;
   t->resp = resp;
+  t->lib = r->curl;
   t->curl = c;
   t->sent = t->got = 0;
   char url[8400];
@@ -273,63 +276,63 @@ static CURLcode perform(struct registry *r, struct request *req, struct response
   char line[8192];
   auth_header(r, req->scope, line, sizeof line);
   if (line[0])
-    headers = curl_slist_append(headers, line);
+    headers = r->curl->slist_append(headers, line);
   if (req->accept) {
     snprintf(line, sizeof line, "Accept: %s", req->accept);
-    headers = curl_slist_append(headers, line);
+    headers = r->curl->slist_append(headers, line);
   }
   if (req->content_type) {
     snprintf(line, sizeof line, "Content-Type: %s", req->content_type);
-    headers = curl_slist_append(headers, line);
+    headers = r->curl->slist_append(headers, line);
   }
-  headers = curl_slist_append(headers, "Expect:");
-  curl_easy_setopt(c, CURLOPT_URL, url);
-  curl_easy_setopt(c, CURLOPT_SHARE, r->share);
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(c, CURLOPT_USERAGENT, "xocker/0.1");
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(c, CURLOPT_HEADERDATA, t);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, t);
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, r->stall_seconds);
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, r->stall_seconds);
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  headers = r->curl->slist_append(headers, "Expect:");
+  r->curl->easy_setopt(c, CURLOPT_URL, url);
+  r->curl->easy_setopt(c, CURLOPT_SHARE, r->share);
+  r->curl->easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+  r->curl->easy_setopt(c, CURLOPT_USERAGENT, "xocker/0.1");
+  r->curl->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  r->curl->easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+  r->curl->easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+  r->curl->easy_setopt(c, CURLOPT_HEADERDATA, t);
+  r->curl->easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  r->curl->easy_setopt(c, CURLOPT_WRITEDATA, t);
+  r->curl->easy_setopt(c, CURLOPT_CONNECTTIMEOUT, r->stall_seconds);
+  r->curl->easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  r->curl->easy_setopt(c, CURLOPT_LOW_SPEED_TIME, r->stall_seconds);
+  r->curl->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  r->curl->easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   if (req->follow) {
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+    r->curl->easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+    r->curl->easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
   }
   if (r->cafile[0]) {
-    curl_easy_setopt(c, CURLOPT_CAINFO, r->cafile);
-    curl_easy_setopt(c, CURLOPT_CAPATH, "/etc/ssl/certs");
+    r->curl->easy_setopt(c, CURLOPT_CAINFO, r->cafile);
+    r->curl->easy_setopt(c, CURLOPT_CAPATH, "/etc/ssl/certs");
   }
   if (r->no_verify) {
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+    r->curl->easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+    r->curl->easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
   }
   if (strcmp(req->method, "HEAD") == 0) {
-    curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    r->curl->easy_setopt(c, CURLOPT_NOBODY, 1L);
   } else if (strcmp(req->method, "PUT") == 0) {
-    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
-    curl_easy_setopt(c, CURLOPT_READDATA, t);
-    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE,
+    r->curl->easy_setopt(c, CURLOPT_UPLOAD, 1L);
+    r->curl->easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+    r->curl->easy_setopt(c, CURLOPT_READDATA, t);
+    r->curl->easy_setopt(c, CURLOPT_INFILESIZE_LARGE,
                      (curl_off_t)(req->body_fd >= 0 ? req->body_size : (int64_t)req->body_len));
   } else if (strcmp(req->method, "POST") == 0) {
-    curl_easy_setopt(c, CURLOPT_POST, 1L);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body ? req->body : "");
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+    r->curl->easy_setopt(c, CURLOPT_POST, 1L);
+    r->curl->easy_setopt(c, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+    r->curl->easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
   } else if (strcmp(req->method, "GET") != 0) {
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
+    r->curl->easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
   }
-  CURLcode cc = curl_easy_perform(c);
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
-  curl_easy_getinfo(c, CURLINFO_OS_ERRNO, os_errno);
-  curl_slist_free_all(headers);
-  curl_easy_cleanup(c);
+  CURLcode cc = r->curl->easy_perform(c);
+  r->curl->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+  r->curl->easy_getinfo(c, CURLINFO_OS_ERRNO, os_errno);
+  r->curl->slist_free_all(headers);
+  r->curl->easy_cleanup(c);
   t->curl = NULL;
   return cc;
 }
@@ -436,7 +439,7 @@ static int fetch_token(struct registry *r, const struct auth_challenge *ch, cons
   int ret = -1;
   if (cc != CURLE_OK) {
     xerr_make(err, EIO, "get a token from %s: %s", ch->realm,
-              errbuf[0] ? errbuf : curl_easy_strerror(cc));
+              errbuf[0] ? errbuf : r->curl->easy_strerror(cc));
   } else if (resp.status == 401 || resp.status == 403) {
     xerr_make(err, EACCES, r->cred.user ? "unauthorized: incorrect username or password"
                                         : "unauthorized: authentication required");
@@ -559,9 +562,9 @@ static int transport_error(struct registry *r, const struct request *req, CURLco
     snprintf(cause, sizeof cause,
              "tls: failed to verify certificate of %s: %s (give the registry's CA in "
              "XOCKER_REGISTRY_CA or certs.d/%s/ca.crt)",
-             r->host, errbuf[0] ? errbuf : curl_easy_strerror(cc), r->host);
+             r->host, errbuf[0] ? errbuf : r->curl->easy_strerror(cc), r->host);
   else
-    snprintf(cause, sizeof cause, "%s", errbuf[0] ? errbuf : curl_easy_strerror(cc));
+    snprintf(cause, sizeof cause, "%s", errbuf[0] ? errbuf : r->curl->easy_strerror(cc));
   xerr_make(err, 0, "%s \"%s\": %s%s", method_word(req->method), u, cause,
             tries > 1 ? " (after 3 tries)" : "");
   err->errnum = cc == CURLE_OPERATION_TIMEDOUT ? ETIMEDOUT
@@ -730,15 +733,15 @@ static void find_cafile(struct registry *r, const char *store_root) {
     snprintf(r->cafile, sizeof r->cafile, "%s", path);
 }
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static void curl_start(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
-
 int registry_open(const char *domain, const char *store_root, struct registry **out,
                   struct xerr *err) {
-  pthread_once(&curl_once, curl_start);
+  const struct xcurl *curl = xcurl_get(err);
+  if (!curl)
+    return xerr_wrap(err, "registry %s", domain);
   struct registry *r = calloc(1, sizeof *r);
   if (!r)
     return xerr_make(err, ENOMEM, "registry %s", domain);
+  r->curl = curl;
   snprintf(r->domain, sizeof r->domain, "%s", domain);
   snprintf(r->host, sizeof r->host, "%s",
            strcmp(domain, "docker.io") == 0 ? "registry-1.docker.io" : domain);
@@ -752,17 +755,17 @@ int registry_open(const char *domain, const char *store_root, struct registry **
   pthread_mutex_init(&r->auth_lock, NULL);
   for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
     pthread_mutex_init(&r->share_locks[i], NULL);
-  r->share = curl_share_init();
+  r->share = r->curl->share_init();
   if (!r->share) {
     registry_close(r);
     return xerr_make(err, ENOMEM, "registry %s", domain);
   }
-  curl_share_setopt(r->share, CURLSHOPT_LOCKFUNC, share_lock);
-  curl_share_setopt(r->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
-  curl_share_setopt(r->share, CURLSHOPT_USERDATA, r);
-  curl_share_setopt(r->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
-  curl_share_setopt(r->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-  curl_share_setopt(r->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+  r->curl->share_setopt(r->share, CURLSHOPT_LOCKFUNC, share_lock);
+  r->curl->share_setopt(r->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
+  r->curl->share_setopt(r->share, CURLSHOPT_USERDATA, r);
+  r->curl->share_setopt(r->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+  r->curl->share_setopt(r->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+  r->curl->share_setopt(r->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
   if (auth_lookup(domain, &r->cred, err) < 0) {
     registry_close(r);
     return -1;
@@ -775,7 +778,7 @@ void registry_close(struct registry *r) {
   if (!r)
     return;
   if (r->share)
-    curl_share_cleanup(r->share);
+    r->curl->share_cleanup(r->share);
   for (size_t i = 0; i < r->n_tokens; i++) {
     free(r->tokens[i].scope);
     free(r->tokens[i].value);

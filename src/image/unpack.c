@@ -28,6 +28,7 @@
 #include "common/fileutil.h"
 #include "common/rootpath.h"
 #include "common/xerr.h"
+#include "image/decompress.h"
 
 #define WHITEOUT_PREFIX ".wh."
 #define WHITEOUT_OPAQUE ".wh..wh..opq"
@@ -401,7 +402,7 @@ static int open_handles(struct unpacker *u, int fd, struct xerr *err) {
   u->tar = archive_read_new();
   if (!u->raw || !u->tar)
     return xerr_make(err, ENOMEM, "read the layer");
-  archive_read_support_filter_all(u->raw);
+  decompress_support(u->raw);
   archive_read_support_format_raw(u->raw);
   archive_read_support_format_empty(u->raw);
   if (archive_read_open_fd(u->raw, fd, 128 * 1024) != ARCHIVE_OK)

@@ -1,5 +1,4 @@
 /* xocker import [-c CHANGE]... [-m MSG] [--platform P] FILE|URL|- [REPOSITORY[:TAG]] */
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,6 +10,7 @@
 #include "common/cleanup.h"
 #include "common/fileutil.h"
 #include "common/xerr.h"
+#include "image/curl_shim.h"
 #include "image/import.h"
 #include "image/reference.h"
 #include "image/store.h"
@@ -51,22 +51,25 @@ static int fetch_url(struct xstore *s, const char *url, struct xerr *err) {
   cleanup_close int fd = open(tmpdir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
   if (fd < 0)
     return xerr_make(err, errno, "import: temporary file in %s", tmpdir);
-  CURL *curl = curl_easy_init();
+  const struct xcurl *lib = xcurl_get(err);
+  if (!lib)
+    return xerr_wrap(err, "import from %s", url);
+  CURL *curl = lib->easy_init();
   if (!curl)
     return xerr_make(err, ENOMEM, "import: curl");
   char curl_err[CURL_ERROR_SIZE] = "";
-  curl_easy_setopt(curl, CURLOPT_URL, url);
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http");
-  curl_easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
-  curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_to_fd);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &fd);
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_err);
-  CURLcode rc = curl_easy_perform(curl);
-  curl_easy_cleanup(curl);
+  lib->easy_setopt(curl, CURLOPT_URL, url);
+  lib->easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http");
+  lib->easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
+  lib->easy_setopt(curl, CURLOPT_NOPROXY, "*");
+  lib->easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_to_fd);
+  lib->easy_setopt(curl, CURLOPT_WRITEDATA, &fd);
+  lib->easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_err);
+  CURLcode rc = lib->easy_perform(curl);
+  lib->easy_cleanup(curl);
   if (rc != CURLE_OK)
     return xerr_make(err, 0, "import from %s: %s", url,
-                     curl_err[0] ? curl_err : curl_easy_strerror(rc));
+                     curl_err[0] ? curl_err : lib->easy_strerror(rc));
   if (lseek(fd, 0, SEEK_SET) < 0)
     return xerr_make(err, errno, "import from %s", url);
   return take_fd(&fd);
