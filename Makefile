@@ -16,12 +16,12 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
         -Wformat=2 -Wno-format-nonliteral -Wswitch-default -Wpointer-arith -Wvla
 CFLAGS += -std=c17 -D_GNU_SOURCE $(OPT) $(WARN) -Isrc -MMD -MP
 LDLIBS_XRUN := -ljansson -lseccomp -lcap
-# xocker starts in a few ms only with few shared libraries to load: libcurl is
-# dlopen()ed when needed (src/image/curl_shim.h), and libarchive is linked
+# xocker starts in a few ms only with few shared libraries to load: libcurl and
+# libcrypto are dlopen()ed when needed (src/image/dynlib.h), and libarchive is linked
 # statically, with --gc-sections keeping only the formats and filters used
 # (its shared library pulls libxml2, ICU, libstdc++, nettle, acl, lz4...).
 LDLIBS_ARCHIVE := -l:libarchive.a -lzstd -llzma -lbz2 -lz -Wl,--gc-sections
-LDLIBS_XOCKER := $(LDLIBS_XRUN) $(LDLIBS_ARCHIVE) -lcrypto -lsqlite3 -lm
+LDLIBS_XOCKER := $(LDLIBS_XRUN) $(LDLIBS_ARCHIVE) -lsqlite3 -lm
 
 COMMON_SRC := $(wildcard src/common/*.c)
 RUNTIME_SRC := $(wildcard src/runtime/*.c)

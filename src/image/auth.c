@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include "common/fileutil.h"
 #include "common/jsonutil.h"
 #include "common/xerr.h"
+#include "image/crypto_shim.h"
 #include "image/reference.h"
 
 void credentials_clear(struct credentials *c) {
@@ -110,24 +110,31 @@ static int config_save(json_t *doc, struct xerr *err) {
 }
 
 char *auth_basic_encode(const char *user, const char *pass) {
+  struct xerr unused;
+  const struct xcrypto *lib = xcrypto_get(&unused);
+  if (!lib)
+    return NULL;
   cleanup_free char *plain = NULL;
   if (asprintf(&plain, "%s:%s", user, pass) < 0)
     return NULL;
   size_t n = strlen(plain);
   char *out = malloc(4 * ((n + 2) / 3) + 1);
   if (out)
-    EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)plain, (int)n);
+    lib->encode_block((unsigned char *)out, (const unsigned char *)plain, (int)n);
   explicit_bzero(plain, n);
   return out;
 }
 
 static int decode_auth(const char *key, const char *b64, struct credentials *c,
                        struct xerr *err) {
+  const struct xcrypto *lib = xcrypto_get(err);
+  if (!lib)
+    return xerr_wrap(err, "credentials for %s", key);
   size_t n = strlen(b64);
   cleanup_free unsigned char *plain = malloc(n + 1);
   if (!plain)
     return xerr_make(err, ENOMEM, "credentials for %s", key);
-  int got = EVP_DecodeBlock(plain, (const unsigned char *)b64, (int)n);
+  int got = lib->decode_block(plain, (const unsigned char *)b64, (int)n);
   if (got < 0)
     return xerr_make(err, EINVAL, "credentials for %s: \"auth\" is not valid base64", key);
   /* EVP_DecodeBlock counts the padding as zero bytes. */

@@ -1,35 +1,11 @@
 #include "image/curl_shim.h"
 
-#include <dlfcn.h>
-#include <errno.h>
 #include <pthread.h>
-#include <string.h>
 
-/* Resolve one symbol into *slot; a missing one means a libcurl too old
- * (or not libcurl at all). */
-static int resolve(void *lib, const char *soname, const char *name, void *slot,
-                   struct xerr *err) {
-  dlerror();
-  void *sym = dlsym(lib, name);
-  if (!sym)
-    return xerr_set(err, ENOENT, "%s: no symbol %s", soname, name);
-  /* POSIX guarantees object and function pointers convert through void *. */
-  memcpy(slot, &sym, sizeof sym);
-  return 0;
-}
+#include "image/dynlib.h"
 
 int xcurl_open(const char *soname, struct xcurl *api, struct xerr *err) {
-  /* RTLD_LOCAL: libcurl's dependencies must not interpose on ours. */
-  void *lib = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
-  if (!lib) {
-    const char *why = dlerror();
-    return xerr_set(err, ENOENT, "load %s (libcurl, needed for HTTP): %s", soname,
-                    why ? why : "unknown error");
-  }
-  const struct {
-    const char *name;
-    void *slot;
-  } symbols[] = {
+  const struct dynlib_symbol symbols[] = {
       {"curl_global_init", &api->global_init},
       {"curl_easy_init", &api->easy_init},
       {"curl_easy_setopt", &api->easy_setopt},
@@ -43,12 +19,8 @@ int xcurl_open(const char *soname, struct xcurl *api, struct xerr *err) {
       {"curl_share_setopt", &api->share_setopt},
       {"curl_share_cleanup", &api->share_cleanup},
   };
-  for (size_t i = 0; i < sizeof symbols / sizeof symbols[0]; i++)
-    if (resolve(lib, soname, symbols[i].name, symbols[i].slot, err) < 0) {
-      dlclose(lib);
-      return -1;
-    }
-  return 0;
+  return dynlib_open(soname, "libcurl, needed for HTTP", symbols,
+                     sizeof symbols / sizeof symbols[0], err);
 }
 
 static pthread_once_t load_once = PTHREAD_ONCE_INIT;

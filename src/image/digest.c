@@ -2,16 +2,26 @@
 #include "image/digest.h"
 
 #include <errno.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "common/xerr.h"
+#include "image/crypto_shim.h"
+
+/* libcrypto, once a digester_init has loaded it. */
+static const struct xcrypto *crypto(void) {
+  struct xerr unused;
+  return xcrypto_get(&unused);
+}
 
 int digester_init(struct digester *h, struct xerr *err) {
-  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-  if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
-    EVP_MD_CTX_free(ctx);
+  h->ctx = NULL;
+  const struct xcrypto *c = xcrypto_get(err);
+  if (!c)
+    return xerr_wrap(err, "sha256");
+  EVP_MD_CTX *ctx = c->md_ctx_new();
+  if (!ctx || c->digest_init_ex(ctx, c->sha256(), NULL) != 1) {
+    c->md_ctx_free(ctx);
     h->ctx = NULL;
     return xerr_make(err, ENOMEM, "sha256: cannot initialise the digest");
   }
@@ -21,13 +31,13 @@ int digester_init(struct digester *h, struct xerr *err) {
 
 void digester_update(struct digester *h, const void *buf, size_t len) {
   if (h->ctx && len)
-    EVP_DigestUpdate(h->ctx, buf, len);
+    crypto()->digest_update(h->ctx, buf, len);
 }
 
 void digester_final(struct digester *h, char out[DIGEST_BUF_LEN]) {
   unsigned char md[32];
   unsigned int n = 0;
-  EVP_DigestFinal_ex(h->ctx, md, &n);
+  crypto()->digest_final_ex(h->ctx, md, &n);
   digester_free(h);
   memcpy(out, DIGEST_PREFIX, sizeof DIGEST_PREFIX - 1);
   char *p = out + sizeof DIGEST_PREFIX - 1;
@@ -37,7 +47,7 @@ void digester_final(struct digester *h, char out[DIGEST_BUF_LEN]) {
 
 void digester_free(struct digester *h) {
   if (h && h->ctx) {
-    EVP_MD_CTX_free(h->ctx);
+    crypto()->md_ctx_free(h->ctx);
     h->ctx = NULL;
   }
 }
