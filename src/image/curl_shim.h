@@ -1,17 +1,15 @@
-/* libcurl, loaded with dlopen() on first use.
+/* libcurl, loaded with dlopen() on first use (image/dynlib.h).
  *
- * Linking libcurl pulls about 40 shared libraries (TLS, LDAP, Kerberos,
- * SSH, IDN...) into every xocker process, and the dynamic loader then
- * costs tens of milliseconds on each start, although only pull, push,
- * login and import talk HTTP.  So xocker does not link it: the first
- * caller loads libcurl.so.4 and gets this table of the functions the
- * code uses.  Call them through the table exactly as the libcurl
- * functions of the same names. */
+ * Linked, libcurl pulls about 25 shared libraries (TLS, LDAP, Kerberos,
+ * SSH, IDN...) into every xocker process and the dynamic loader then
+ * doubles its start-up time, although only pull, push, login and import
+ * talk HTTP.  So xocker does not link it: the first caller loads
+ * libcurl.so.4 and gets this table of the functions the code uses.  Call
+ * them through the table exactly as the libcurl functions of the same
+ * names (curl.h's type-checking macros are off: they would not apply). */
 #ifndef XOCKER_IMAGE_CURL_SHIM_H
 #define XOCKER_IMAGE_CURL_SHIM_H
 
-/* curl.h's type-checking wraps curl_easy_setopt & co. in macros that
- * would only get in the way: the calls go through the pointers below. */
 #ifndef CURL_DISABLE_TYPECHECK
 #define CURL_DISABLE_TYPECHECK
 #endif
