@@ -7,9 +7,11 @@
 #include "engine/mounts.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include "common/cleanup.h"
@@ -270,6 +272,22 @@ static int prepare_bind(struct xstore *s, struct plan *p, struct mount_point *mp
   return 0;
 }
 
+/* Fill the volume under a lock on its directory, so two containers made
+ * at once with a new volume do not both copy into it. */
+static int copy_up_locked(struct xstore *s, const struct mount_point *mp, const char *rootfs,
+                          struct xerr *err) {
+  char data[4096], dir[4096];
+  volume_data_path(s, mp->source, data, sizeof data);
+  snprintf(dir, sizeof dir, "%s", data);
+  char *slash = strrchr(dir, '/');
+  if (slash)
+    *slash = '\0';
+  cleanup_close int lock = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (lock < 0 || flock(lock, LOCK_EX) < 0)
+    return xerr_make(err, errno, "lock volume %s", mp->source);
+  return mount_copy_up(rootfs, mp->destination, data, err);
+}
+
 static int prepare_volume(struct xstore *s, struct plan *p, size_t i, const char *rootfs,
                           struct xerr *err) {
   struct mount_point *mp = &p->points[i];
@@ -296,12 +314,8 @@ static int prepare_volume(struct xstore *s, struct plan *p, size_t i, const char
   volume_clear(&v);
   /* A volume mounted from options (tmpfs) is filled by nobody: it is new
    * at each use.  Other volumes get the image's content while empty. */
-  if (mp->copy_data && !p->vol_options[i] && rootfs) {
-    char data[4096];
-    volume_data_path(s, mp->source, data, sizeof data);
-    if (mount_copy_up(rootfs, mp->destination, data, err) < 0)
-      return -1;
-  }
+  if (mp->copy_data && !p->vol_options[i] && rootfs)
+    return copy_up_locked(s, mp, rootfs, err);
   return 0;
 }
 

@@ -204,6 +204,17 @@ EOF
 	[[ "$output" != *passwd* ]]
 }
 
+@test "copy-up: containers made at once with one new volume fill it once" {
+	local i pids=()
+	for i in 1 2 3 4; do
+		"$XOCKER" create -v together:/etc busybox true >"$TESTDIR/out.$i" 2>&1 &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do wait "$i"; done
+	for i in 1 2 3 4; do [[ "$(cat "$TESTDIR/out.$i")" =~ ^[0-9a-f]{64}$ ]]; done
+	grep -q '^root:' "$XOCKER_ROOT/volumes/together/_data/passwd"
+}
+
 @test "binds: :ro makes writes fail, a missing host path is made, --mount needs it to exist" {
 	mkdir "$TESTDIR/host"
 	echo from-host >"$TESTDIR/host/f"
