@@ -66,12 +66,45 @@ static int build_spec(json_t *image_config, json_t *cfg, json_t *hc, const char 
   return engine_oci_spec(image_config, &o, spec, err);
 }
 
+static bool env_listed(json_t *env, const char *entry) {
+  size_t klen = strcspn(entry, "=");
+  size_t i;
+  json_t *e;
+  json_array_foreach(env, i, e) {
+    const char *v = json_string_value(e);
+    if (v && strncmp(v, entry, klen) == 0 && (v[klen] == '=' || v[klen] == '\0'))
+      return true;
+  }
+  return false;
+}
+
+/* Config.Env is the image's and the user's; HOSTNAME, HOME and TERM are
+ * added to the process only, as Docker does. */
+static json_t *config_env(json_t *process_env, json_t *cfg, json_t *image) {
+  static const char *const RUNTIME_ONLY[] = {"HOSTNAME=", "HOME=", "TERM="};
+  json_t *out = json_array();
+  size_t i;
+  json_t *e;
+  json_array_foreach(process_env, i, e) {
+    const char *v = json_string_value(e);
+    bool runtime_only = false;
+    for (size_t k = 0; k < 3 && v; k++)
+      if (strncmp(v, RUNTIME_ONLY[k], strlen(RUNTIME_ONLY[k])) == 0 &&
+          !env_listed(json_object_get(cfg, "Env"), v) &&
+          !env_listed(json_object_get(image, "Env"), v))
+        runtime_only = true;
+    if (!runtime_only)
+      json_array_append(out, e);
+  }
+  return out;
+}
+
 /* Config as `inspect` shows it: what the container really runs with. */
 static void effective_config(json_t *cfg, json_t *image_config, json_t *spec, json_t *rec) {
   json_t *image = json_object_get(image_config, "config");
   json_t *process = json_object_get(spec, "process");
   json_t *args = json_object_get(process, "args");
-  json_object_set(cfg, "Env", json_object_get(process, "env"));
+  json_object_set_new(cfg, "Env", config_env(json_object_get(process, "env"), cfg, image));
   json_object_set_new(rec, "Path", json_incref(json_array_get(args, 0)));
   json_t *rest = json_array();
   for (size_t i = 1; i < json_array_size(args); i++)

@@ -258,7 +258,13 @@ static int set_process(json_t *spec, json_t *image, const struct run_options *o,
   json_object_del(process, "consoleSize");
   json_put(process, "user", user);
   json_put(process, "args", args);
-  json_put(process, "env", build_env(image, o, hostname));
+  json_t *env = build_env(image, o, hostname);
+  if (!env_has(env, "HOME")) {
+    char home[300];
+    snprintf(home, sizeof home, "HOME=%s", u.home);
+    json_array_append_new(env, json_string(home));
+  }
+  json_put(process, "env", env);
   json_put(process, "cwd", json_string(cwd && *cwd ? cwd : "/"));
   json_put(process, "capabilities", capset);
   return 0;

@@ -34,7 +34,8 @@ int engine_kill(struct xstore *s, const struct container_record *c, int sig, str
   if (cstate_load(s, c->id, &st, err) < 0)
     return -1;
   if (!cstate_running(&st) || strcmp(st.status, "restarting") == 0)
-    return not_running(c, err);
+    return xerr_set(err, EINVAL, "Cannot kill container: %s: Container %s is not running", c->name,
+                    c->id);
   mark_stopped(s, c->id);
   char root[4096];
   engine_xrun_root(s, root, sizeof root);

@@ -54,15 +54,19 @@ static size_t split_fields(char *line, char **fields, size_t max) {
 
 /* Find a passwd entry by name (or by uid when name is NULL). */
 static bool find_passwd(const char *rootfs, const char *name, unsigned long uid, uid_t *uid_out,
-                        gid_t *gid_out, char *name_out, size_t name_len) {
+                        gid_t *gid_out, char *name_out, size_t name_len, char *home_out,
+                        size_t home_len) {
   cleanup_file FILE *f = open_in_root(rootfs, "/etc/passwd");
   char line[1024];
   while (f && fgets(line, sizeof line, f)) {
     char *fld[7];
     unsigned long u, g;
-    if (split_fields(line, fld, 7) < 4 || !parse_id(fld[2], &u) || !parse_id(fld[3], &g))
+    size_t nf = split_fields(line, fld, 7);
+    if (nf < 4 || !parse_id(fld[2], &u) || !parse_id(fld[3], &g))
       continue;
     if ((name && strcmp(fld[0], name) == 0) || (!name && u == uid)) {
+      if (nf >= 6)
+        snprintf(home_out, home_len, "%s", fld[5]);
       *uid_out = (uid_t)u;
       *gid_out = (gid_t)g;
       snprintf(name_out, name_len, "%s", fld[0]);
@@ -105,15 +109,16 @@ int user_resolve(const char *rootfs, const char *spec, struct container_user *ou
   snprintf(user, sizeof user, "%.*s", (int)(colon ? (size_t)(colon - spec) : strlen(spec)), spec);
   if (colon)
     snprintf(group, sizeof group, "%s", colon + 1);
-  char name[256] = "";
+  char name[256] = "", home[256] = "";
   unsigned long id;
   if (parse_id(user, &id)) {
     /* A numeric uid need not exist; its primary group comes from passwd if it does. */
     out->uid = (uid_t)id;
     out->gid = 0;
-    if (!find_passwd(rootfs, NULL, id, &out->uid, &out->gid, name, sizeof name))
+    if (!find_passwd(rootfs, NULL, id, &out->uid, &out->gid, name, sizeof name, home, sizeof home))
       out->uid = (uid_t)id;
-  } else if (!find_passwd(rootfs, user, 0, &out->uid, &out->gid, name, sizeof name)) {
+  } else if (!find_passwd(rootfs, user, 0, &out->uid, &out->gid, name, sizeof name, home,
+                          sizeof home)) {
     return xerr_set(err, ENOENT, "unable to find user %s: no matching entries in passwd file",
                     user);
   }
@@ -127,5 +132,7 @@ int user_resolve(const char *rootfs, const char *spec, struct container_user *ou
     return xerr_set(err, ENOENT, "unable to find group %s: no matching entries in group file",
                     group);
   out->gid = gid;
+  /* As runc does: the passwd entry's home, "/" without one. */
+  snprintf(out->home, sizeof out->home, "%s", home[0] ? home : "/");
   return 0;
 }

@@ -14,6 +14,7 @@ struct container_user {
   gid_t gid;
   gid_t additional[32]; /* groups of /etc/group that list the user */
   size_t n_additional;
+  char home[256];       /* from passwd, "/" when the user has no entry */
 };
 
 /* An unknown name is an error in Docker's words ("unable to find user

@@ -259,3 +259,21 @@ state() { xocker inspect -f '{{.State.Status}}' "$1"; }
 	sleep 0.5
 	[ "$(state back)" = exited ]
 }
+
+@test "run -it: a terminal of the caller's size, input typed, the exit code" {
+	printf 'stty size; echo $((6*7))\\r\nexit 3\\r\n' >"$TESTDIR/in"
+	run "$BATS_TEST_DIRNAME/pty_drive.py" 33 101 "$TESTDIR/in" -- "$XOCKER" run -it --rm busybox sh
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"33 101"* ]]
+	[[ "$output" == *42* ]]
+}
+
+@test "ctrl-p ctrl-q detaches and the container keeps running; attach -t comes back" {
+	printf '\\x10\\x11\n' >"$TESTDIR/in"
+	run "$BATS_TEST_DIRNAME/pty_drive.py" 24 80 "$TESTDIR/in" -- "$XOCKER" run -it --name det busybox sh
+	[ "$status" -eq 0 ]
+	[ "$(xocker inspect -f '{{.State.Status}}' det)" = running ]
+	printf 'exit 7\\r\n' >"$TESTDIR/in2"
+	run "$BATS_TEST_DIRNAME/pty_drive.py" 24 80 "$TESTDIR/in2" -- "$XOCKER" attach det
+	[ "$status" -eq 7 ]
+}

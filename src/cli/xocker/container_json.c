@@ -120,13 +120,14 @@ static char *command_text(json_t *rec) {
     const char *v = i == 0 ? json_string_value(parts[0]) : json_string_value(json_array_get(args, i - 1));
     if (!v)
       continue;
-    size_t l = strlen(v);
+    /* Docker quotes an argument with a space in it: sh -c 'exit 0'. */
+    bool quote_it = i > 0 && strchr(v, ' ');
+    size_t l = strlen(v) + (quote_it ? 2 : 0);
     while (n + l + 2 > cap)
       s = realloc(s, cap *= 2);
     if (n)
       s[n++] = ' ';
-    memcpy(s + n, v, l + 1);
-    n += l;
+    n += (size_t)sprintf(s + n, quote_it ? "'%s'" : "%s", v);
   }
   return s;
 }

@@ -84,16 +84,19 @@ static int start_failure_code(const struct xerr *err) {
   return 125;
 }
 
+/* fail is the exit code of a refused create: Docker's run says 125, its
+ * create 1. */
 static int create_container(struct xstore *s, struct run_request *r,
-                            struct container_record *rec) {
+                            struct container_record *rec, int fail) {
   struct xerr err = {0};
   if (r->cidfile && access(r->cidfile, F_OK) == 0) {
     write_cidfile(r->cidfile, "", &err);
-    return cli_error(&err) ? 125 : 125;
+    cli_error(&err);
+    return fail;
   }
   if (ensure_image(s, r, &err) < 0) {
     cli_error(&err);
-    return 125;
+    return fail;
   }
   json_t *rp = json_object_get(r->host_config, "RestartPolicy");
   const char *policy = json_string_value(json_object_get(rp, "Name"));
@@ -106,14 +109,14 @@ static int create_container(struct xstore *s, struct run_request *r,
                                .host_config = r->host_config};
   if (engine_create(s, &req, rec, &err) < 0) {
     cli_error(&err);
-    return 125;
+    return fail;
   }
   if (r->cidfile && write_cidfile(r->cidfile, rec->id, &err) < 0) {
     struct xerr ignored = {0};
     engine_remove(s, rec, true, true, &ignored);
     container_record_clear(rec);
     cli_error(&err);
-    return 125;
+    return fail;
   }
   return 0;
 }
@@ -132,7 +135,7 @@ int cmd_create(const struct xocker_globals *g, int argc, char **argv) {
     return 125;
   }
   struct container_record rec;
-  code = create_container(s, &r, &rec);
+  code = create_container(s, &r, &rec, 1);
   if (code == 0) {
     printf("%s\n", rec.id);
     container_record_clear(&rec);
@@ -235,7 +238,7 @@ int cmd_run(const struct xocker_globals *g, int argc, char **argv) {
     return 125;
   }
   struct container_record rec;
-  code = create_container(s, &r, &rec);
+  code = create_container(s, &r, &rec, 125);
   if (code == 0) {
     if (r.detach) {
       struct xerr err = {0};

@@ -23,7 +23,7 @@ int cli_for_each_container(const struct xocker_globals *g, int argc, char **argv
       continue;
     }
     if (action(s, &rec, argv[i], ctx, &err) < 0)
-      ret = cli_error(&err);
+      ret = cli_daemon_error(&err);
     container_record_clear(&rec);
   }
   store_close(s);

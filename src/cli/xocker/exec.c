@@ -59,6 +59,18 @@ static int user_arg(struct xstore *s, const struct container_record *c, const ch
   return 0;
 }
 
+static bool runtime_failed(const char *log) {
+  FILE *f = fopen(log, "re");
+  if (!f)
+    return false;
+  char line[2048];
+  bool failed = false;
+  while (!failed && fgets(line, sizeof line, f))
+    failed = strstr(line, "level=error") != NULL;
+  fclose(f);
+  return failed;
+}
+
 static void push_all_caps(char ***argv) {
   for (int cap = 0; cap <= capability_last(); cap++) {
     const char *name = capability_name(cap);
@@ -69,25 +81,31 @@ static void push_all_caps(char ***argv) {
   }
 }
 
-static int run_exec(struct xstore *s, const struct container_record *c, const struct exec_opts *o,
-                    char **cmd) {
+static int run_exec(struct xstore *s, const struct container_record *c, const char *name,
+                    const struct exec_opts *o, char **cmd) {
   struct xerr err = {0};
   struct cstate st;
   if (cstate_load(s, c->id, &st, &err) < 0)
     return cli_error(&err);
   if (!cstate_running(&st) || strcmp(st.status, "restarting") == 0)
-    return cli_errorf("Error response from daemon: Container %s is not running", c->id);
+    return fprintf(stderr, "Error response from daemon: Container %s is not running\n", c->id) ? 1 : 1;
   if (strcmp(st.status, "paused") == 0)
-    return cli_errorf("Error response from daemon: Container %s is paused, unpause the container "
-                      "before exec", c->id);
+    return fprintf(stderr, "Error response from daemon: Container %s is paused, unpause the "
+                   "container before exec\n", name) ? 1 : 1;
   char xrun[4096], root[4096], user[64], gids[1024];
   if (engine_bin_path("xrun", xrun, sizeof xrun, &err) < 0)
     return cli_error(&err);
   engine_xrun_root(s, root, sizeof root);
   cleanup_strv char **argv = NULL;
+  char log[4300];
+  engine_rundir(s, c->id, log, sizeof log);
+  size_t len = strlen(log);
+  snprintf(log + len, sizeof log - len, "/exec-%d.log", (int)getpid());
   strv_append(&argv, xrun);
   strv_append(&argv, "--root");
   strv_append(&argv, root);
+  strv_append(&argv, "--log");
+  strv_append(&argv, log);
   strv_append(&argv, "exec");
   if (o->tty)
     strv_append(&argv, "--tty");
@@ -131,11 +149,13 @@ static int run_exec(struct xstore *s, const struct container_record *c, const st
   int status;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  if (WIFSIGNALED(status))
-    return 128 + WTERMSIG(status);
-  int code = WEXITSTATUS(status);
-  /* xrun exits 1 for its own errors (the command is not there, a bad
-   * user...) after printing them; Docker's exec says 126 then. */
+  int code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+  /* xrun's own failure (the command is not there, a bad user...) is in its
+   * log, and Docker's exec exits 126 for it; otherwise the code is the
+   * command's. */
+  if (code != 0 && runtime_failed(log))
+    code = 126;
+  unlink(log);
   return code;
 }
 
@@ -148,9 +168,9 @@ static int exec_container(const struct xocker_globals *g, const struct exec_opts
   struct xerr err = {0};
   int ret;
   if (container_lookup(s, name, &c, &err) < 0) {
-    ret = cli_errorf("Error: %s", err.msg) ? 1 : 1;
+    ret = cli_daemon_error(&err);
   } else {
-    ret = run_exec(s, &c, o, cmd);
+    ret = run_exec(s, &c, name, o, cmd);
     container_record_clear(&c);
   }
   store_close(s);

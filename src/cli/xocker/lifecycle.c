@@ -70,7 +70,7 @@ static int start_one(struct xstore *s, struct container_record *rec, const char 
       return start_attached(s, rec, sc, err);
   }
   if (engine_start(s, rec, err) < 0)
-    return xerr_wrap(err, "Error response from daemon: %s", "start");
+    return -1;
   return sc->attach ? 0 : print_arg(arg);
 }
 

@@ -114,6 +114,11 @@ int cli_error(const struct xerr *err) {
   return 1;
 }
 
+int cli_daemon_error(const struct xerr *err) {
+  fprintf(stderr, "Error response from daemon: %s\n", err->msg);
+  return 1;
+}
+
 int cli_errorf(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
