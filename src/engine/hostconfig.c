@@ -62,7 +62,7 @@ json_t *hostconfig_new(void) {
   json_object_set_new(hc, "MemorySwappiness", json_null());
   json_object_set_new(hc, "OomKillDisable", hc_cgroup_v2() ? json_null() : json_false());
   json_object_set_new(hc, "PidsLimit", json_null());
-  json_object_set_new(hc, "Ulimits", json_null());
+  json_object_set_new(hc, "Ulimits", json_array());
   json_object_set_new(hc, "CpuCount", json_integer(0));
   json_object_set_new(hc, "CpuPercent", json_integer(0));
   json_object_set_new(hc, "IOMaximumIOps", json_integer(0));
@@ -295,16 +295,12 @@ static int set_number(json_t *hc, const struct flag *f, const char *value, struc
   bool b = false;
   switch (f->kind) {
   case K_SIZE:
-    if (hc_parse_size(value, &v) < 0) {
-      snprintf(msg, sizeof msg, "invalid size: '%s'", value);
+    if (hc_parse_size(value, &v, msg, sizeof msg) < 0)
       return bad_value(f, value, msg, err);
-    }
     return json_object_set_new(hc, f->key, json_integer(v));
   case K_SWAP:
-    if (strcmp(value, "-1") != 0 && hc_parse_size(value, &v) < 0) {
-      snprintf(msg, sizeof msg, "invalid size: '%s'", value);
+    if (strcmp(value, "-1") != 0 && hc_parse_size(value, &v, msg, sizeof msg) < 0)
       return bad_value(f, value, msg, err);
-    }
     return json_object_set_new(hc, f->key, json_integer(strcmp(value, "-1") == 0 ? -1 : v));
   case K_INT:
   case K_SWAPPINESS:
@@ -390,7 +386,7 @@ static int check_cpuset(json_t *hc, const char *key, const char *what, const cha
   if (!*set)
     return 0;
   if (hc_cpuset_max(set, &max) < 0)
-    return xerr_set(err, EINVAL, "Invalid value %s for cpuset %s", set, what);
+    return xerr_set(err, EINVAL, "Invalid value %s for cpuset %s: invalid format: %s", set, what, set);
   online_list(avail_file, avail, sizeof avail);
   if (hc_cpuset_max(avail, &avail_max) == 0 && max > avail_max)
     return xerr_set(err, EINVAL, "%s - requested %s, available: %s", unavailable, set, avail);
@@ -427,8 +423,7 @@ static int check_cpu(json_t *hc, struct xerr *err) {
     return xerr_set(err, EINVAL, "Conflicting options: Nano CPUs and CPU Period cannot both be set");
   if (nano > 0 && quota > 0)
     return xerr_set(err, EINVAL, "Conflicting options: Nano CPUs and CPU Quota cannot both be set");
-  /* Below 0.01 CPU the quota would be under the kernel's 1 ms minimum. */
-  if (nano < 0 || (nano > 0 && nano < 10000000) || nano > (int64_t)ncpu * 1000000000)
+  if (nano < 0 || nano > (int64_t)ncpu * 1000000000)
     return xerr_set(err, EINVAL, "Range of CPUs is from 0.01 to %ld.00, as there are only %ld CPUs available",
                     ncpu, ncpu);
   if (period != 0 && (period < 1000 || period > 1000000))
@@ -468,6 +463,16 @@ static int check_modes(json_t *hc, struct xerr *err) {
     return xerr_set(err, EINVAL, "invalid IPC mode: %s", str_at(hc, "IpcMode"));
   if (!*str_at(hc, "IpcMode"))
     json_object_set_new(hc, "IpcMode", json_string("private"));
+  /* Docker turns SELinux labels off for host pid or ipc and says so. */
+  if (strcmp(str_at(hc, "PidMode"), "host") == 0 || strcmp(str_at(hc, "IpcMode"), "host") == 0) {
+    json_t *opts = list_at(hc, "SecurityOpt");
+    size_t i;
+    json_t *v;
+    bool present = false;
+    json_array_foreach(opts, i, v) present |= strcmp(json_string_value(v), "label=disable") == 0;
+    if (!present)
+      json_array_append_new(opts, json_string("label=disable"));
+  }
   if (!*str_at(hc, "CgroupnsMode"))
     json_object_set_new(hc, "CgroupnsMode", json_string("private"));
   return 0;
@@ -476,6 +481,10 @@ static int check_modes(json_t *hc, struct xerr *err) {
 int hostconfig_finish(json_t *hc, struct xerr *err) {
   if (check_memory(hc, err) < 0 || check_cpu(hc, err) < 0 || check_modes(hc, err) < 0)
     return -1;
+  if (!hc_blkio_weight_supported()) {
+    json_object_set_new(hc, "BlkioWeight", json_integer(0));
+    json_object_set_new(hc, "BlkioWeightDevice", json_array());
+  }
   int64_t weight = int_at(hc, "BlkioWeight"), adj = int_at(hc, "OomScoreAdj");
   if (weight > 0 && (weight < 10 || weight > 1000))
     return xerr_set(err, EINVAL, "Range of blkio weight is from 10 to 1000");

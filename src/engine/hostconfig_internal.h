@@ -6,12 +6,17 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct xerr;
 
-/* go-units RAMInBytes: "64m", "1.5g", "512", "10KiB" (binary multiples). */
-int hc_parse_size(const char *s, int64_t *out);
+/* go-units RAMInBytes: "64m", "1.5g", "512", "10KiB" (binary multiples);
+ * msg gets its error ("invalid size: 'x'", "invalid suffix: 'x'"). */
+int hc_parse_size(const char *s, int64_t *out, char *msg, size_t len);
+/* Whether the kernel has a blkio weight (CFQ/BFQ): without it Docker
+ * drops --blkio-weight and --blkio-weight-device with a warning. */
+bool hc_blkio_weight_supported(void);
 /* strconv.ParseInt / ParseUint / ParseBool, with Go's error text in msg. */
 int hc_parse_int(const char *s, int bits, int64_t *out, char *msg, size_t len);
 int hc_parse_uint(const char *s, int bits, uint64_t *out, char *msg, size_t len);

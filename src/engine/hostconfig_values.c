@@ -2,15 +2,19 @@
  * Docker's CLI gives (its Go library's words: strconv, go-units, opts). */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "common/fileutil.h"
+#include "common/xerr.h"
 #include "engine/hostconfig_internal.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
@@ -19,42 +23,49 @@
 
 /* ---- numbers ---- */
 
-int hc_parse_size(const char *s, int64_t *out) {
-  const char *p = s;
-  while (isdigit((unsigned char)*p))
-    p++;
-  if (p == s)
+/* go-units' parseSize: the number is everything up to the last digit,
+ * dot or space; what follows is the suffix (b, k, kb, kib, ... p). */
+int hc_parse_size(const char *s, int64_t *out, char *msg, size_t len) {
+  const char *sep = NULL;
+  for (const char *p = s; *p; p++)
+    if (strchr("0123456789. ", *p))
+      sep = p;
+  if (!sep) {
+    snprintf(msg, len, "invalid size: '%s'", s);
     return -1;
-  if (*p == '.') {
-    const char *frac = ++p;
-    while (isdigit((unsigned char)*p))
-      p++;
-    if (p == frac)
-      return -1;
   }
   char number[64];
-  if ((size_t)(p - s) >= sizeof number)
+  size_t nlen = (size_t)(sep - s) + (*sep == ' ' ? 0 : 1);
+  snprintf(number, sizeof number, "%.*s", (int)(nlen < sizeof number ? nlen : sizeof number - 1), s);
+  const char *suffix = sep + 1;
+  char *end;
+  double v = strtod(number, &end);
+  if (!*number || *end || isspace((unsigned char)*number)) {
+    snprintf(msg, len, "strconv.ParseFloat: parsing \"%s\": invalid syntax", number);
     return -1;
-  memcpy(number, s, (size_t)(p - s));
-  number[p - s] = '\0';
-  if (*p == ' ')
-    p++;
-  double mult = 1;
-  const char *units = "kmgtp";
-  const char *u = *p ? strchr(units, tolower((unsigned char)*p)) : NULL;
-  if (u) {
-    mult = pow(1024.0, (double)(u - units + 1));
-    p++;
   }
-  if (*p == 'i' || *p == 'I')
-    p++;
-  if (*p == 'b' || *p == 'B')
-    p++;
-  if (*p)
+  if (v < 0) {
+    snprintf(msg, len, "invalid size: '%s'", s);
     return -1;
-  double v = strtod(number, NULL) * mult;
-  if (v >= 9.2e18)
+  }
+  char sfx[8] = "";
+  size_t slen = strlen(suffix);
+  for (size_t i = 0; i < slen && i < sizeof sfx - 1; i++)
+    sfx[i] = (char)tolower((unsigned char)suffix[i]);
+  const char *units = "kmgtp";
+  const char *u = slen ? strchr(units, sfx[0]) : NULL;
+  bool ok = slen == 0 || (slen == 1 && (sfx[0] == 'b' || u)) ||
+            (slen == 2 && u && sfx[1] == 'b') || (slen == 3 && u && strcmp(sfx + 1, "ib") == 0);
+  if (!ok) {
+    snprintf(msg, len, "invalid suffix: '%s'", slen > 3 ? suffix : sfx);
     return -1;
+  }
+  if (u && sfx[0])
+    v *= pow(1024.0, (double)(u - units + 1));
+  if (v >= 9.2e18) {
+    snprintf(msg, len, "invalid size: '%s'", s);
+    return -1;
+  }
   *out = (int64_t)v;
   return 0;
 }
@@ -245,7 +256,7 @@ int hc_parse_throttle(const char *s, bool iops, json_t **out, char *msg, size_t 
       return -1;
     }
     rate = (int64_t)count;
-  } else if (hc_parse_size(colon + 1, &rate) < 0) {
+  } else if (hc_parse_size(colon + 1, &rate, ignored, sizeof ignored) < 0) {
     snprintf(msg, len,
              "invalid rate for device: %s. The correct format is <device-path>:<number>[<unit>]. "
              "Number must be a positive integer. Unit is optional and can be kb, mb, or gb",
@@ -408,4 +419,20 @@ long hc_online_cpus(void) {
 bool hc_cgroup_v2(void) {
   struct statfs st;
   return statfs("/sys/fs/cgroup", &st) == 0 && st.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+bool hc_blkio_weight_supported(void) {
+  static const char *const files[] = {"/sys/fs/cgroup/blkio/blkio.weight", "/sys/fs/cgroup/blkio/blkio.bfq.weight",
+                                      "/sys/fs/cgroup/io.weight", "/sys/fs/cgroup/io.bfq.weight", NULL};
+  for (const char *const *f = files; *f; f++)
+    if (access(*f, F_OK) == 0)
+      return true;
+  /* cgroup v2 has the files only below the root: the io controller says. */
+  char *controllers = NULL;
+  struct xerr ignored = {0};
+  bool io = false;
+  if (hc_cgroup_v2() && read_file_at(AT_FDCWD, "/sys/fs/cgroup/cgroup.controllers", &controllers, NULL, &ignored) == 0)
+    io = strstr(controllers, "io") != NULL;
+  free(controllers);
+  return io;
 }

@@ -151,7 +151,7 @@ stored_hostconfig() { "$XOCKER" inspect -f '{{json .HostConfig}}' "$1"; }
 @test "bad values exit 125 with Docker's message and leave no container" {
 	run xocker run --rm -m 12x busybox true
 	[ "$status" -eq 125 ]
-	[[ "$output" == *"invalid argument \"12x\" for \"-m, --memory\" flag: invalid size: '12x'"* ]]
+	[[ "$output" == *"invalid argument \"12x\" for \"-m, --memory\" flag: invalid suffix: 'x'"* ]]
 	run xocker run --rm --cpus 1000 busybox true
 	[ "$status" -eq 125 ]
 	n=$(nproc)
@@ -195,7 +195,10 @@ stored_hostconfig() { "$XOCKER" inspect -f '{{json .HostConfig}}' "$1"; }
 	# A bad value changes nothing.
 	run xocker update --cpuset-cpus 0-999 up
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"Cannot update container $id: Requested CPUs are not available - requested 0-999"* ]]
+	[[ "$output" == *"Requested CPUs are not available - requested 0-999, available: "* ]]
+	run xocker update -m 500m up
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"Cannot update container $id: Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time"* ]]
 	run xocker update -m 1x up
 	[ "$status" -eq 125 ]
 	[ "$(cat "$mem")" = 104857600 ]

@@ -19,6 +19,7 @@
 #include "common/fileutil.h"
 #include "common/xerr.h"
 #include "engine/hostconfig.h"
+#include "engine/hostconfig_internal.h"
 #include "engine/ocispec.h"
 
 static char rootfs[64];
@@ -106,22 +107,27 @@ static void test_resource_flags(void **state) {
   const char *flags[] = {"memory=64m", "memory-reservation=32m", "memory-swappiness=10",
                          "cpu-shares=512", "cpus=1.5", "cpuset-cpus=0", "pids-limit=20",
                          "blkio-weight=300", "oom-score-adj=100", "oom-kill-disable=true",
-                         "shm-size=1g", NULL};
+                         "shm-size=1g", "memory-swap=1.5GiB", NULL};
   json_t *hc = hc_with(flags);
   struct xerr err = {0};
   assert_int_equal(hostconfig_finish(hc, &err), 0);
   assert_int_equal(int_at(hc, "Memory"), 67108864);
-  assert_int_equal(int_at(hc, "MemorySwap"), 2 * 67108864); /* Docker's default */
+  assert_int_equal(int_at(hc, "MemorySwap"), 1610612736);
   assert_int_equal(int_at(hc, "MemoryReservation"), 33554432);
   assert_int_equal(int_at(hc, "MemorySwappiness"), 10);
   assert_int_equal(int_at(hc, "CpuShares"), 512);
   assert_int_equal(int_at(hc, "NanoCpus"), 1500000000);
   assert_string_equal(json_string_value(json_object_get(hc, "CpusetCpus")), "0");
   assert_int_equal(int_at(hc, "PidsLimit"), 20);
-  assert_int_equal(int_at(hc, "BlkioWeight"), 300);
+  /* Docker drops the weight on kernels without one. */
+  assert_int_equal(int_at(hc, "BlkioWeight"), hc_blkio_weight_supported() ? 300 : 0);
   assert_int_equal(int_at(hc, "OomScoreAdj"), 100);
   assert_true(json_is_true(json_object_get(hc, "OomKillDisable")));
   assert_int_equal(int_at(hc, "ShmSize"), 1073741824);
+  json_decref(hc);
+  hc = hc_with((const char *[]){"memory=64m", NULL});
+  assert_int_equal(hostconfig_finish(hc, &err), 0);
+  assert_int_equal(int_at(hc, "MemorySwap"), 2 * 67108864); /* Docker's default */
   json_decref(hc);
 }
 
@@ -155,7 +161,11 @@ static void test_list_flags(void **state) {
 
 static void test_flag_errors(void **state) {
   (void)state;
-  expect_flag_error("memory", "12x", "invalid argument \"12x\" for \"-m, --memory\" flag: invalid size: '12x'");
+  expect_flag_error("memory", "12x", "invalid argument \"12x\" for \"-m, --memory\" flag: invalid suffix: 'x'");
+  expect_flag_error("memory", "x", "invalid argument \"x\" for \"-m, --memory\" flag: invalid size: 'x'");
+  expect_flag_error("shm-size", "-1", "invalid argument \"-1\" for \"--shm-size\" flag: invalid size: '-1'");
+  expect_flag_error("memory", "1.2.3m",
+                    "invalid argument \"1.2.3m\" for \"-m, --memory\" flag: strconv.ParseFloat: parsing \"1.2.3\": invalid syntax");
   expect_flag_error("cpu-shares", "lots",
                     "invalid argument \"lots\" for \"-c, --cpu-shares\" flag: strconv.ParseInt: parsing \"lots\": invalid syntax");
   expect_flag_error("cpus", "two", "invalid argument \"two\" for \"--cpus\" flag: failed to parse two as a rational number");
@@ -182,13 +192,24 @@ static void test_flag_errors(void **state) {
                     "invalid argument \"sda:10\" for \"--blkio-weight-device\" flag: bad format for device path: sda:10");
 }
 
+static void test_host_pid_disables_labels(void **state) {
+  (void)state;
+  json_t *hc = hc_with((const char *[]){"pid=host", "security-opt=no-new-privileges", NULL});
+  struct xerr err = {0};
+  assert_int_equal(hostconfig_finish(hc, &err), 0);
+  assert_int_equal(hostconfig_finish(hc, &err), 0); /* once only */
+  char *opts = json_dumps(json_object_get(hc, "SecurityOpt"), JSON_COMPACT);
+  assert_string_equal(opts, "[\"no-new-privileges\",\"label=disable\"]");
+  free(opts);
+  json_decref(hc);
+}
+
 static void test_daemon_errors(void **state) {
   (void)state;
   char msg[160];
   long n = sysconf(_SC_NPROCESSORS_ONLN);
   snprintf(msg, sizeof msg, "Range of CPUs is from 0.01 to %ld.00, as there are only %ld CPUs available", n, n);
   expect_finish_error((const char *[]){"cpus=1000", NULL}, msg);
-  expect_finish_error((const char *[]){"cpus=0.001", NULL}, msg);
   expect_finish_error((const char *[]){"memory=4m", NULL}, "Minimum memory limit allowed is 6MB");
   expect_finish_error((const char *[]){"memory=64m", "memory-swap=32m", NULL},
                       "Minimum memoryswap limit should be larger than memory limit, see usage");
@@ -200,13 +221,14 @@ static void test_daemon_errors(void **state) {
                       "Conflicting options: Nano CPUs and CPU Quota cannot both be set");
   expect_finish_error((const char *[]){"cpu-period=10", NULL},
                       "CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)");
-  expect_finish_error((const char *[]){"blkio-weight=5", NULL}, "Range of blkio weight is from 10 to 1000");
+  if (hc_blkio_weight_supported())
+    expect_finish_error((const char *[]){"blkio-weight=5", NULL}, "Range of blkio weight is from 10 to 1000");
   expect_finish_error((const char *[]){"oom-score-adj=2000", NULL},
                       "Invalid value 2000, range for oom score adj is [-1000, 1000]");
   expect_finish_error((const char *[]){"pid=bogus", NULL}, "--pid: invalid PID mode");
   expect_finish_error((const char *[]){"ipc=bogus", NULL}, "invalid IPC mode: bogus");
   expect_finish_error((const char *[]){"cgroupns=bogus", NULL}, "--cgroupns: invalid CGROUP mode");
-  expect_finish_error((const char *[]){"cpuset-cpus=a-b", NULL}, "Invalid value a-b for cpuset cpus");
+  expect_finish_error((const char *[]){"cpuset-cpus=a-b", NULL}, "Invalid value a-b for cpuset cpus: invalid format: a-b");
   snprintf(msg, sizeof msg, "Requested CPUs are not available - requested 0-99, available: 0-%ld", n - 1);
   if (n > 1)
     expect_finish_error((const char *[]){"cpuset-cpus=0-99", NULL}, msg);
@@ -485,6 +507,7 @@ int main(void) {
       cmocka_unit_test(test_list_flags),
       cmocka_unit_test(test_flag_errors),
       cmocka_unit_test(test_daemon_errors),
+      cmocka_unit_test(test_host_pid_disables_labels),
       cmocka_unit_test(test_oci_resources),
       cmocka_unit_test(test_oci_devices_and_privileged),
       cmocka_unit_test(test_oci_seccomp),

@@ -183,9 +183,9 @@ static int check_update(json_t *old, const struct given *gv, struct xerr *err) {
   return 0;
 }
 
-static int update_hostconfig(json_t *hc, const struct given *gv, struct xerr *err) {
+static int update_hostconfig(json_t *hc, const struct given *gv, const char *id, struct xerr *err) {
   if (check_update(hc, gv, err) < 0)
-    return -1;
+    return xerr_wrap(err, "Cannot update container %s", id);
   for (size_t i = 0; i < N_FLAGS; i++)
     if (gv->value[i] && hostconfig_set_flag(hc, update_flags[i], gv->value[i], err) < 0)
       return -1;
@@ -215,15 +215,14 @@ static int update_one(struct xstore *s, struct container_record *rec, const char
   }
   json_t *resources = NULL;
   cleanup_free char *text = NULL;
-  int ret = update_hostconfig(hc, ctx->given, err);
+  int ret = update_hostconfig(hc, ctx->given, rec->id, err);
   if (ret == 0 && !(resources = hostconfig_resources(hc, err)))
     ret = -1;
   if (ret == 0 && ctx->given->value[11] && json_is_null(json_object_get(hc, "PidsLimit")))
     json_object_set_new(resources, "pids", json_pack("{si}", "limit", -1));
-  if (ret == 0)
-    ret = apply_live(s, rec->id, resources, err);
-  if (ret == 0)
-    ret = update_bundle(s, rec->id, resources, err);
+  if (ret == 0 && (apply_live(s, rec->id, resources, err) < 0 ||
+                   update_bundle(s, rec->id, resources, err) < 0))
+    ret = xerr_wrap(err, "Cannot update container %s", rec->id);
   if (ret == 0 && (text = json_dumps(config, JSON_COMPACT)) == NULL)
     ret = xerr_make(err, ENOMEM, "container %s", rec->id);
   if (ret == 0)
@@ -231,7 +230,7 @@ static int update_one(struct xstore *s, struct container_record *rec, const char
   json_decref(resources);
   json_decref(config);
   if (ret < 0)
-    return xerr_wrap(err, "Cannot update container %s", rec->id);
+    return -1;
   printf("%s\n", arg);
   return 0;
 }
