@@ -12,6 +12,7 @@
 #include "common/strv.h"
 #include "common/xerr.h"
 #include "engine/container.h"
+#include "engine/events.h"
 #include "engine/etcfiles.h"
 #include "engine/hostconfig.h"
 #include "engine/mounts.h"
@@ -268,6 +269,7 @@ int engine_create(struct xstore *s, const struct create_request *req,
     container_record_clear(&c);
     return -1;
   }
+  engine_event(s, "create", &c, NULL);
   *out = c;
   return 0;
 }

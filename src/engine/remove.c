@@ -7,6 +7,7 @@
 #include "common/fileutil.h"
 #include "common/xerr.h"
 #include "engine/container.h"
+#include "engine/events.h"
 #include "engine/mounts.h"
 #include "image/store.h"
 #include "runtime/xrun.h"
@@ -23,6 +24,7 @@ static int remove_all(struct xstore *s, const struct container_record *c, bool v
   json_t *rec = engine_record_config(c);
   int r = container_remove(s, c, err);
   if (r == 0) {
+    engine_event(s, "destroy", c, NULL);
     remove_tree_at(AT_FDCWD, rundir, &ignored);
     json_t *mounts = json_object_get(rec, "Mounts");
     if (mounts && mounts_release(s, mounts, volumes, err) < 0)
@@ -62,6 +64,7 @@ int engine_cleanup(struct xstore *s, const struct container_record *c, struct xe
   /* Started again meanwhile: nothing to clean. */
   if (cstate_running(&st))
     return 0;
+  engine_event_code(s, "die", c, "exitCode", st.exit_code);
   json_t *rec = engine_record_config(c);
   bool auto_remove = json_is_true(json_object_get(json_object_get(rec, "HostConfig"), "AutoRemove"));
   json_decref(rec);

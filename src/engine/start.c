@@ -16,6 +16,7 @@
 #include "common/strv.h"
 #include "common/xerr.h"
 #include "engine/container.h"
+#include "engine/events.h"
 #include "engine/monitor_proto.h"
 #include "image/store.h"
 #include "storage/container.h"
@@ -188,6 +189,7 @@ int engine_start_begin(struct xstore *s, const struct container_record *c,
   }
   *h = (struct start_handle){.sync_fd = sv[0], .pid = atoi(text)};
   snprintf(h->id, sizeof h->id, "%s", c->id);
+  engine_event(s, "start", c, NULL);
   return 0;
 }
 

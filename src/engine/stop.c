@@ -11,6 +11,7 @@
 
 #include "common/xerr.h"
 #include "engine/container.h"
+#include "engine/events.h"
 #include "image/store.h"
 #include "runtime/names.h"
 #include "runtime/xrun.h"
@@ -42,6 +43,7 @@ int engine_kill(struct xstore *s, const struct container_record *c, int sig, str
   /* A paused container gets the signal when it thaws; SIGKILL works at once. */
   if (xrun_kill(root, c->id, sig, false, err) < 0)
     return xerr_wrap(err, "Cannot kill container: %s", c->id);
+  engine_event_code(s, "kill", c, "signal", sig);
   return 0;
 }
 
@@ -84,6 +86,7 @@ int engine_stop(struct xstore *s, const struct container_record *c, int timeout,
   mark_stopped(s, c->id);
   if (!cstate_running(&st))
     return 0;
+  engine_event(s, "stop", c, NULL);
   json_t *rec = engine_record_config(c);
   json_t *cfg = json_object_get(rec, "Config");
   int sig = stop_signal(cfg, err);
@@ -123,10 +126,12 @@ int engine_pause(struct xstore *s, const struct container_record *c, bool pause,
       return xerr_set(err, EINVAL, "Container %s is already paused", c->id);
     if (strcmp(st.status, "running") != 0)
       return not_running(c, err);
+    engine_event(s, "pause", c, NULL);
     return xrun_pause(root, c->id, err);
   }
   if (strcmp(st.status, "paused") != 0)
     return xerr_set(err, EINVAL, "Container %s is not paused", c->id);
+  engine_event(s, "unpause", c, NULL);
   return xrun_resume(root, c->id, err);
 }
 

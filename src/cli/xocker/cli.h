@@ -76,6 +76,16 @@ int cmd_system_boot(const struct xocker_globals *g, int argc, char **argv);
 int cmd_container_cleanup(const struct xocker_globals *g, int argc, char **argv);
 /* resources of existing containers (update.c) */
 int cmd_update(const struct xocker_globals *g, int argc, char **argv);
+/* more container commands (top.c, stats.c, port.c, cp.c, rename.c, export.c,
+ * container_prune.c, events.c) */
+int cmd_top(const struct xocker_globals *g, int argc, char **argv);
+int cmd_stats(const struct xocker_globals *g, int argc, char **argv);
+int cmd_port(const struct xocker_globals *g, int argc, char **argv);
+int cmd_cp(const struct xocker_globals *g, int argc, char **argv);
+int cmd_rename(const struct xocker_globals *g, int argc, char **argv);
+int cmd_export(const struct xocker_globals *g, int argc, char **argv);
+int cmd_container_prune(const struct xocker_globals *g, int argc, char **argv);
+int cmd_events(const struct xocker_globals *g, int argc, char **argv);
 
 /* ---- shared helpers (main.c, output.c) ---- */
 
@@ -127,6 +137,13 @@ typedef int (*container_action)(struct xstore *s, struct container_record *rec, 
                                 void *ctx, struct xerr *err);
 int cli_for_each_container(const struct xocker_globals *g, int argc, char **argv,
                            container_action action, void *ctx, bool ignore_missing);
+
+/* The store and the container named (printing the error: NULL). */
+struct xstore *cli_open_container(const struct xocker_globals *g, const char *name,
+                                  struct container_record *rec);
+/* Docker's --since/--until values (an RFC 3339 time, a unix time, a
+ * duration before now) as unix nanoseconds; -1 when it is none of them. */
+int cli_parse_time_nanos(const char *v, int64_t *out);
 
 /* A short (12 hex) id from "sha256:<hex>" or "<hex>". */
 void short_id(const char *id, char out[13]);

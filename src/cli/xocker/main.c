@@ -49,6 +49,11 @@ static const struct xocker_command commands[] = {
     {"unpause", "Unpause all processes within one or more containers", cmd_unpause},
     {"wait", "Block until one or more containers stop, then print their exit codes", cmd_wait},
     {"update", "Update configuration of one or more containers", cmd_update},
+    {"top", "Display the running processes of a container", cmd_top},
+    {"port", "List port mappings or a specific mapping for the container", cmd_port},
+    {"rename", "Rename a container", cmd_rename},
+    {"export", "Export a container's filesystem as a tar archive", cmd_export},
+    {"events", "Get real time events from the server", cmd_events},
 };
 
 /* Docker's management groups: "image ls" is "images", and so on. */
@@ -81,6 +86,12 @@ static const struct {
     {"container", "cleanup", cmd_container_cleanup},
     {"container", "update", cmd_update},
     {"system", "boot", cmd_system_boot},
+    {"container", "top", cmd_top},
+    {"container", "port", cmd_port},
+    {"container", "rename", cmd_rename},
+    {"container", "export", cmd_export},
+    {"container", "prune", cmd_container_prune},
+    {"system", "events", cmd_events},
 };
 
 struct xstore *cli_open_store(const struct xocker_globals *g) {
