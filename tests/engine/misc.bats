@@ -224,3 +224,137 @@ load helpers
 	run xocker events extra
 	[ "$status" -eq 125 ]
 }
+
+# ---- stats ----
+@test "stats --no-stream: Docker's columns for the running containers" {
+	id=$(xocker run -d --name st1 busybox sh -c 'while :; do :; done')
+	xocker create --name st2 busybox true
+	run xocker stats --no-stream
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" =~ ^CONTAINER\ ID\ +NAME\ +CPU\ %\ +MEM\ USAGE\ /\ LIMIT\ +MEM\ %\ +NET\ I/O\ +BLOCK\ I/O\ +PIDS$ ]]
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "${lines[1]}" =~ ^${id:0:12}\ +st1\ +[0-9]+\.[0-9]{2}%\ +[0-9.]+(B|KiB|MiB)\ /\ [0-9.]+(MiB|GiB|TiB)\ +[0-9]+\.[0-9]{2}%\ +0B\ /\ 0B\ +[0-9.]+[kMG]?B\ /\ [0-9.]+[kMG]?B\ +1$ ]]
+	# A busy loop shows CPU use measured over two samples.
+	cpu=$(xocker stats --no-stream --format '{{.CPUPerc}}' st1)
+	[ "${cpu%%.*}" -ge 5 ]
+	run xocker stats --no-stream -a --format '{{.Name}} {{.PIDs}}'
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "$output" == *"st1 1"* ]]
+	[[ "$output" == *"-- 0"* ]]
+}
+
+@test "stats: --format templates, json, --no-trunc, the memory limit" {
+	id=$(xocker run -d --name st3 -m 64m busybox sleep 100)
+	run xocker stats --no-stream --no-trunc --format 'table {{.Container}}\t{{.ID}}\t{{.MemUsage}}' st3
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" =~ ^CONTAINER\ +CONTAINER\ ID\ +MEM\ USAGE\ /\ LIMIT$ ]]
+	[[ "${lines[1]}" =~ ^st3\ +$id\ +[0-9.]+(B|KiB|MiB)\ /\ 64MiB$ ]]
+	run xocker stats --no-stream --format json st3
+	[ "$(echo "$output" | jq -r .Name)" = st3 ]
+	[ "$(echo "$output" | jq -r .PIDs)" = 1 ]
+	[ "$(echo "$output" | jq -r .NetIO)" = "0B / 0B" ]
+}
+
+@test "stats: live mode redraws and ends when the named containers stop" {
+	id=$(xocker run -d busybox sleep 2)
+	run timeout 20 "$XOCKER" stats "$id"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *$'\033[2J\033[H'* ]]
+	[ "$(grep -c 'CONTAINER ID' <<<"$output")" -ge 2 ]
+}
+
+@test "stats: a missing container; a bad flag" {
+	run xocker stats --no-stream nosuch
+	[ "$status" -eq 1 ]
+	[ "$output" = "Error: No such container: nosuch" ]
+	run xocker stats --bogus
+	[ "$status" -eq 125 ]
+}
+
+# ---- cp ----
+@test "cp into a running container: Docker's path rules" {
+	mkdir -p "$TESTDIR/h/dir/sub"
+	echo one >"$TESTDIR/h/file"
+	echo two >"$TESTDIR/h/dir/sub/f"
+	ln -s /etc/passwd "$TESTDIR/h/link"
+	id=$(xocker run -d busybox sleep 100)
+	xocker cp "$TESTDIR/h/file" "$id:/tmp/"
+	[ "$(xocker exec "$id" cat /tmp/file)" = one ]
+	xocker cp "$TESTDIR/h/file" "$id:/tmp/renamed"
+	[ "$(xocker exec "$id" cat /tmp/renamed)" = one ]
+	xocker cp "$TESTDIR/h/dir" "$id:/tmp/new"
+	[ "$(xocker exec "$id" cat /tmp/new/sub/f)" = two ]
+	xocker cp "$TESTDIR/h/dir" "$id:/tmp/new"
+	[ "$(xocker exec "$id" cat /tmp/new/dir/sub/f)" = two ]
+	xocker exec "$id" mkdir /tmp/into
+	xocker cp "$TESTDIR/h/dir/." "$id:/tmp/into"
+	[ "$(xocker exec "$id" cat /tmp/into/sub/f)" = two ]
+	xocker cp "$TESTDIR/h/link" "$id:/tmp/l"
+	[ "$(xocker exec "$id" readlink /tmp/l)" = /etc/passwd ]
+	xocker cp -L "$TESTDIR/h/link" "$id:/tmp/l2"
+	[ "$(xocker exec "$id" head -1 /tmp/l2)" = "$(head -1 /etc/passwd)" ]
+	# Owned by the container's root unless -a.
+	chown 1234:1234 "$TESTDIR/h/file"
+	xocker cp "$TESTDIR/h/file" "$id:/tmp/owned"
+	[ "$(xocker exec "$id" stat -c %u:%g /tmp/owned)" = 0:0 ]
+	xocker cp -a "$TESTDIR/h/file" "$id:/tmp/kept"
+	[ "$(xocker exec "$id" stat -c %u:%g /tmp/kept)" = 1234:1234 ]
+}
+
+@test "cp out of a container: files, directories, symlinks resolved inside its root" {
+	id=$(xocker run -d busybox sh -c 'echo in >/tmp/x; ln -s / /tmp/up; ln -s /etc /tmp/etc; sleep 100')
+	wait_for xocker exec "$id" test -L /tmp/etc
+	mkdir "$TESTDIR/out"
+	xocker cp "$id:/tmp/x" "$TESTDIR/out/"
+	[ "$(cat "$TESTDIR/out/x")" = in ]
+	# "/tmp/up" is the container's root, not the host's.
+	xocker cp "$id:/tmp/up/etc/hostname" "$TESTDIR/out/hn"
+	[ "$(cat "$TESTDIR/out/hn")" = "${id:0:12}" ]
+	xocker cp "$id:/tmp/etc" "$TESTDIR/out/"
+	[ "$(readlink "$TESTDIR/out/etc")" = /etc ]
+	xocker cp -L "$id:/tmp/etc" "$TESTDIR/out/etcdir"
+	[ -f "$TESTDIR/out/etcdir/passwd" ]
+	xocker cp "$id:/etc/." "$TESTDIR/out/etc2"
+	[ -f "$TESTDIR/out/etc2/hostname" ]
+	xocker cp "$id:/tmp/x" - | tar -t >"$TESTDIR/list"
+	[ "$(cat "$TESTDIR/list")" = x ]
+}
+
+@test "cp: a stopped container, tar on stdin; it stays unmounted" {
+	id=$(xocker create busybox true)
+	xocker umount "$id"
+	echo hi >"$TESTDIR/in"
+	tar -C "$TESTDIR" -cf - in | xocker cp - "$id:/root"
+	xocker cp "$id:/root/in" "$TESTDIR/back"
+	[ "$(cat "$TESTDIR/back")" = hi ]
+	! grep -q "$id" /proc/self/mountinfo
+	run xocker start -a "$id"
+	[ "$status" -eq 0 ]
+}
+
+@test "cp: Docker's errors" {
+	id=$(xocker create --name cpe busybox true)
+	mkdir "$TESTDIR/d"
+	echo x >"$TESTDIR/f"
+	run xocker cp cpe:/nosuch "$TESTDIR/d"
+	[ "$status" -eq 1 ]
+	[ "$output" = "Error: Could not find the file /nosuch in container cpe" ]
+	run xocker cp "$TESTDIR/f" cpe:/nosuchdir/
+	[ "$status" -eq 1 ]
+	[ "$output" = "Error: no such directory" ]
+	run xocker cp "$TESTDIR/d" cpe:/etc/passwd
+	[ "$output" = "Error: cannot copy directory" ]
+	run xocker cp cpe:/etc/passwd/ "$TESTDIR/d"
+	[ "$output" = "Error: not a directory" ]
+	run xocker cp - cpe:/etc/passwd </dev/null
+	[[ "$output" == *"must be a directory"* ]]
+	run xocker cp "$TESTDIR/f" "$TESTDIR/g"
+	[ "$status" -eq 1 ]
+	[ "$output" = "Error: must specify at least one container source" ]
+	run xocker cp cpe:/a cpe:/b
+	[ "$output" = "Error: copying between containers is not supported" ]
+	run xocker cp nosuch:/a "$TESTDIR/d"
+	[ "$output" = "Error: No such container: nosuch" ]
+	run xocker cp "$TESTDIR/f"
+	[ "$status" -eq 125 ]
+}
