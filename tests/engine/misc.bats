@@ -358,3 +358,16 @@ load helpers
 	run xocker cp "$TESTDIR/f"
 	[ "$status" -eq 125 ]
 }
+
+@test "cp: a tar cannot write through a symlink it made" {
+	id=$(xocker create busybox true)
+	mkdir -p "$TESTDIR/t" "$TESTDIR/victim"
+	ln -s "$TESTDIR/victim" "$TESTDIR/t/esc"
+	mkdir "$TESTDIR/t2" && echo x >"$TESTDIR/t2/pwned"
+	tar -C "$TESTDIR/t" -cf "$TESTDIR/evil.tar" esc
+	tar -C "$TESTDIR/t2" -rf "$TESTDIR/evil.tar" --transform 's,^,esc/,' pwned
+	run xocker cp - "$id:/tmp" <"$TESTDIR/evil.tar"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"extract esc/pwned"* ]]
+	[ ! -e "$TESTDIR/victim/pwned" ]
+}

@@ -13,7 +13,6 @@
  * libarchive's secure flags in the destination directory, so an entry can
  * neither climb out with ".." nor write through a symlink. */
 #include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -166,41 +165,15 @@ static void parent_of(const char *path, char *out, size_t len) {
   snprintf(out, len, "%s", dirname(copy));
 }
 
-/* A symlink copied as itself: read through its O_PATH fd (the magic
- * link in /proc would give the path, not the link's target). */
-static int add_symlink(struct archive *a, int fd, const char *top, struct xerr *err) {
-  char target[4096];
-  ssize_t n = readlinkat(fd, "", target, sizeof target - 1);
-  struct stat st;
-  if (n < 0 || fstatat(fd, "", &st, AT_EMPTY_PATH) < 0)
-    return xerr_make(err, errno, "readlink %s", top);
-  target[n] = '\0';
-  struct archive_entry *e = archive_entry_new();
-  archive_entry_copy_stat(e, &st);
-  archive_entry_copy_pathname(e, top);
-  archive_entry_copy_symlink(e, target);
-  int r = archive_write_header(a, e) == ARCHIVE_OK
-              ? 0 : xerr_set(err, EIO, "write tar: %s", archive_error_string(a));
-  archive_entry_free(e);
-  return r;
-}
-
 /* Child: write the tar of src (fd, already resolved) named top to out. */
 static int write_source(int srcfd, const char *top, int out) {
   struct xerr err = {0};
-  char disk[64];
-  snprintf(disk, sizeof disk, "/proc/self/fd/%d", srcfd);
   struct archive *a = tar_writer_fd(out, &err);
   if (!a) {
     fprintf(stderr, "Error: %s\n", err.msg);
     return 1;
   }
-  struct stat st;
-  int r;
-  if (fstat(srcfd, &st) == 0 && S_ISLNK(st.st_mode))
-    r = add_symlink(a, srcfd, top, &err);
-  else  /* the magic link is followed to reach src; below it nothing is */
-    r = tar_add_tree(a, disk, top, true, &err);
+  int r = tar_add_fd(a, srcfd, top, &err);
   if (tar_writer_close(a, r < 0 ? &(struct xerr){0} : &err) < 0 || r < 0) {
     fprintf(stderr, "Error: %s\n", err.msg);
     return 1;
@@ -208,64 +181,14 @@ static int write_source(int srcfd, const char *top, int out) {
   return 0;
 }
 
+/* Into a container: root's files unless -a keeps the archive's owners;
+ * out of one: the files are the caller's. */
 static int extract(int in, int dirfd, const struct cp_opts *o, bool into_container,
                    struct xerr *err) {
-  if (fchdir(dirfd) < 0)
-    return xerr_make(err, errno, "enter the destination directory");
-  struct archive *r = archive_read_new();
-  struct archive *w = archive_write_disk_new();
-  archive_read_support_format_all(r);
-  archive_read_support_filter_all(r);
-  int flags = ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-              ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS;
-  /* Into a container: root's files unless -a keeps the archive's owners. */
-  if (into_container)
-    flags |= ARCHIVE_EXTRACT_OWNER;
-  archive_write_disk_set_options(w, flags);
-  int ret = 0;
-  if (archive_read_open_fd(r, in, 65536) != ARCHIVE_OK)
-    ret = xerr_set(err, EIO, "read tar: %s", archive_error_string(r));
-  struct archive_entry *e;
-  while (ret == 0) {
-    int s = archive_read_next_header(r, &e);
-    if (s == ARCHIVE_EOF)
-      break;
-    if (s < ARCHIVE_WARN) {
-      ret = xerr_set(err, EIO, "read tar: %s", archive_error_string(r));
-      break;
-    }
-    if (into_container && !o->archive) {
-      archive_entry_set_uid(e, 0);
-      archive_entry_set_gid(e, 0);
-      archive_entry_set_uname(e, NULL);
-      archive_entry_set_gname(e, NULL);
-    }
-    if (archive_write_header(w, e) < ARCHIVE_WARN) {
-      ret = xerr_set(err, EIO, "extract %s: %s", archive_entry_pathname(e),
-                     archive_error_string(w));
-      break;
-    }
-    const void *buf;
-    size_t len;
-    la_int64_t off;
-    while ((s = archive_read_data_block(r, &buf, &len, &off)) == ARCHIVE_OK)
-      if (archive_write_data_block(w, buf, len, off) < ARCHIVE_WARN) {
-        s = ARCHIVE_FATAL;
-        break;
-      }
-    if (s != ARCHIVE_EOF) {
-      ret = xerr_set(err, EIO, "extract %s: %s", archive_entry_pathname(e),
-                     archive_error_string(w));
-      break;
-    }
-    if (archive_write_finish_entry(w) < ARCHIVE_WARN)
-      ret = xerr_set(err, EIO, "extract %s: %s", archive_entry_pathname(e),
-                     archive_error_string(w));
-  }
-  archive_write_close(w);
-  archive_write_free(w);
-  archive_read_free(r);
-  return ret;
+  enum tar_owner owner = !into_container ? TAR_OWNER_CALLER
+                         : o->archive    ? TAR_OWNER_ARCHIVE
+                                         : TAR_OWNER_ROOT;
+  return tar_extract(in, dirfd, owner, err);
 }
 
 /* Fork a child writing the tar of srcfd into a pipe, extract it here. */

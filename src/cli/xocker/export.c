@@ -23,13 +23,18 @@ static int export_to(struct xstore *s, const struct container_record *rec, int f
   char rootfs[4096];
   if (container_mount(s, rec, rootfs, sizeof rootfs, err) < 0)
     return -1;
-  struct archive *a = tar_writer_fd(fd, err);
+  int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  struct archive *a = rootfd < 0 ? NULL : tar_writer_fd(fd, err);
   int r = -1;
+  if (rootfd < 0)
+    xerr_make(err, errno, "open %s", rootfs);
   if (a) {
-    r = tar_add_tree(a, rootfs, "", false, err);
+    r = tar_add_fd(a, rootfd, "", err);
     if (tar_writer_close(a, r < 0 ? &(struct xerr){0} : err) < 0)
       r = -1;
   }
+  if (rootfd >= 0)
+    close(rootfd);
   struct cstate st;
   struct xerr ignored = {0};
   if (!was_mounted && cstate_load(s, rec->id, &st, &ignored) == 0 && !cstate_running(&st))
