@@ -463,8 +463,10 @@ static int check_modes(json_t *hc, struct xerr *err) {
     return xerr_set(err, EINVAL, "invalid IPC mode: %s", str_at(hc, "IpcMode"));
   if (!*str_at(hc, "IpcMode"))
     json_object_set_new(hc, "IpcMode", json_string("private"));
-  /* Docker turns SELinux labels off for host pid or ipc and says so. */
-  if (strcmp(str_at(hc, "PidMode"), "host") == 0 || strcmp(str_at(hc, "IpcMode"), "host") == 0) {
+  /* Docker turns SELinux labels off for host pid or ipc and privileged
+   * containers, and says so. */
+  if (strcmp(str_at(hc, "PidMode"), "host") == 0 || strcmp(str_at(hc, "IpcMode"), "host") == 0 ||
+      json_is_true(json_object_get(hc, "Privileged"))) {
     json_t *opts = list_at(hc, "SecurityOpt");
     size_t i;
     json_t *v;

@@ -222,8 +222,7 @@ static json_t *find_mount(json_t *spec, const char *dest, size_t *index) {
 
 static json_t *bind_mount(const char *dest, const char *source, bool ro) {
   json_t *m = json_pack("{ssssss}", "destination", dest, "type", "bind", "source", source);
-  json_object_set_new(m, "options", ro ? json_pack("[ss]", "rbind", "ro")
-                                       : json_pack("[ssss]", "rbind", "nosuid", "nodev", "noexec"));
+  json_object_set_new(m, "options", ro ? json_pack("[ss]", "rbind", "ro") : json_pack("[ss]", "rbind", "rprivate"));
   return m;
 }
 
