@@ -78,7 +78,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libxocker.a $(BUILD)/libxrun.a
 # The per-container monitor: libc only, linked statically in the plain build
 # so that each one costs well under 1 MiB of RSS (ARCHITECTURE.md, "The engine").
 MONITOR_SRC := $(wildcard src/monitor/*.c)
-MONITOR_OBJ := $(call obj,$(MONITOR_SRC))
+MONITOR_OBJ := $(call obj,$(MONITOR_SRC) src/common/fileutil.c src/common/xerr.c src/common/proc.c src/common/frameio.c)
 ifeq ($(SANITIZE),1)
   MONITOR_LINK := $(LDSAN)
 else

@@ -269,6 +269,10 @@ int engine_create(struct xstore *s, const struct create_request *req,
     container_record_clear(&c);
     return -1;
   }
+  if (!req->keep_mounted) {
+    struct xerr ignored = {0};
+    container_unmount(s, &c, &ignored);
+  }
   engine_event(s, "create", &c, NULL);
   *out = c;
   return 0;

@@ -15,6 +15,8 @@
 #ifndef XOCKER_ENGINE_MONITOR_PROTO_H
 #define XOCKER_ENGINE_MONITOR_PROTO_H
 
+#include "common/frameio.h"
+
 #define MONITOR_SYNC_FD 3
 
 enum attach_want {
@@ -34,7 +36,6 @@ enum attach_frame {
   FRAME_RESIZE = 18, /* "ROWS COLS" */
 };
 
-#define FRAME_HEADER_LEN 5
 #define FRAME_MAX 65536
 
 #endif

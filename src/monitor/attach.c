@@ -12,6 +12,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "common/fileutil.h"
+#include "common/frameio.h"
 #include "engine/monitor_proto.h"
 #include "monitor.h"
 
@@ -69,20 +71,6 @@ void attach_accept(struct attach_server *a) {
   a->clients[a->n++] = (struct client){.fd = fd};
 }
 
-static int read_full(int fd, void *buf, size_t len) {
-  char *p = buf;
-  while (len > 0) {
-    ssize_t r = read(fd, p, len);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r <= 0)
-      return -1;
-    p += r;
-    len -= (size_t)r;
-  }
-  return 0;
-}
-
 void attach_accept_pending(struct attach_server *a) {
   for (;;) {
     int fd = accept4(a->listen_fd, NULL, NULL, SOCK_CLOEXEC);
@@ -107,18 +95,6 @@ size_t attach_poll_fds(const struct attach_server *a, int *fds, size_t max) {
 static void drop_client(struct attach_server *a, size_t i) {
   close(a->clients[i].fd);
   a->clients[i] = a->clients[--a->n];
-}
-
-static void write_all(int fd, const char *buf, size_t len) {
-  while (len > 0) {
-    ssize_t w = write(fd, buf, len);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0)
-      return;
-    buf += w;
-    len -= (size_t)w;
-  }
 }
 
 static void handle_frame(struct client *c, const char *data, size_t len, int *stdin_fd,
@@ -173,29 +149,11 @@ void attach_client_input(struct attach_server *a, int fd, int *stdin_fd, bool st
   handle_frame(c, data, len, stdin_fd, stdin_once, pty);
 }
 
-static int send_frame(int fd, int type, const char *buf, size_t len) {
-  unsigned char hdr[FRAME_HEADER_LEN] = {(unsigned char)type, (unsigned char)(len >> 24),
-                                         (unsigned char)(len >> 16), (unsigned char)(len >> 8),
-                                         (unsigned char)len};
-  if (send(fd, hdr, sizeof hdr, MSG_NOSIGNAL) != (ssize_t)sizeof hdr)
-    return -1;
-  while (len > 0) {
-    ssize_t w = send(fd, buf, len, MSG_NOSIGNAL);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0)
-      return -1;
-    buf += w;
-    len -= (size_t)w;
-  }
-  return 0;
-}
-
 void attach_broadcast(struct attach_server *a, int type, const char *buf, size_t len) {
   int bit = type == FRAME_STDERR ? ATTACH_WANT_STDERR : ATTACH_WANT_STDOUT;
   for (size_t i = 0; i < a->n;) {
     struct client *c = &a->clients[i];
-    if ((c->want & bit) && send_frame(c->fd, type, buf, len) < 0) {
+    if ((c->want & bit) && frame_send(c->fd, type, buf, len) < 0) {
       drop_client(a, i);
       continue;
     }
@@ -207,7 +165,7 @@ void attach_finish(struct attach_server *a, int exit_code) {
   char code[16];
   int n = snprintf(code, sizeof code, "%d", exit_code);
   while (a->n > 0) {
-    send_frame(a->clients[0].fd, FRAME_EXIT, code, (size_t)n);
+    frame_send(a->clients[0].fd, FRAME_EXIT, code, (size_t)n);
     drop_client(a, 0);
   }
 }

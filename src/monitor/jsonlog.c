@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "engine/monitor_proto.h"
+#include "common/proc.h"
 #include "monitor.h"
 
 /* Docker cuts lines longer than 16 KiB into partial entries. */
@@ -93,7 +94,7 @@ static size_t escape(char *dst, const char *src, size_t len) {
 static void write_entry(struct jsonlog *l, int stream, const char *text, size_t len) {
   static char line[LINE_MAX_BYTES * 6 + 128];
   char when[40];
-  now_rfc3339(when, sizeof when);
+  rfc3339_now(when, sizeof when);
   size_t n = 0;
   memcpy(line, "{\"log\":\"", 8);
   n = 8;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "engine/monitor_proto.h"
+#include "common/proc.h"
 #include "monitor.h"
 #include "runtime.h"
 
@@ -194,7 +195,7 @@ static int start_container(struct monitor *m, char *msg, size_t len) {
   m->st.status = "running";
   m->st.pid = m->pid;
   m->st.error[0] = '\0';
-  now_rfc3339(m->st.started_at, sizeof m->st.started_at);
+  rfc3339_now(m->st.started_at, sizeof m->st.started_at);
   snprintf(m->st.finished_at, sizeof m->st.finished_at, "%s", ZERO_TIME);
   save_state(m);
   return 0;
@@ -241,7 +242,7 @@ static void container_exited(struct monitor *m, int status) {
   m->st.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   m->st.oom_killed = oom_killed(m);
   m->st.pid = 0;
-  now_rfc3339(m->st.finished_at, sizeof m->st.finished_at);
+  rfc3339_now(m->st.finished_at, sizeof m->st.finished_at);
   runtime_delete(&m->rt);
   m->pid = 0;
 }

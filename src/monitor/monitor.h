@@ -65,7 +65,5 @@ struct monitor_state {
   int restart_count;
 };
 int state_write(const char *path, const struct monitor_state *st);
-void now_rfc3339(char *buf, size_t len);
-uint64_t self_start_time(void);
 
 #endif

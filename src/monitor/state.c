@@ -6,35 +6,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/proc.h"
 #include "monitor.h"
-
-void now_rfc3339(char *buf, size_t len) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  struct tm tm;
-  gmtime_r(&ts.tv_sec, &tm);
-  size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(buf + n, len - n, ".%09ldZ", ts.tv_nsec);
-}
-
-uint64_t self_start_time(void) {
-  char buf[1024];
-  int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return 0;
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0)
-    return 0;
-  buf[n] = '\0';
-  /* Fields after the command name (which may hold spaces) start at ") ". */
-  char *p = strrchr(buf, ')');
-  unsigned long long start = 0;
-  if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d "
-                          "%*d %llu", &start) != 1)
-    return 0;
-  return start;
-}
 
 /* The error text is ours (xrun's message), but may hold quotes. */
 static void json_escape(char *dst, size_t len, const char *src) {
@@ -66,7 +39,7 @@ int state_write(const char *path, const struct monitor_state *st) {
           "\"MonitorPid\":%d,\"MonitorStartTime\":%llu}\n",
           st->status, (int)st->pid, st->exit_code, st->oom_killed ? "true" : "false", error,
           st->started_at, st->finished_at, st->restart_count, (int)getpid(),
-          (unsigned long long)self_start_time());
+          (unsigned long long)proc_start_time(getpid()));
   if (fclose(f) != 0)
     return -1;
   return rename(tmp, path);

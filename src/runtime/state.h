@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "common/proc.h"
+
 struct xerr;
 
 #define XRUN_DEFAULT_ROOT "/run/xrun"
@@ -51,10 +53,6 @@ bool state_process_alive(const struct container_state *st);
 json_t *state_to_json(const struct container_state *st, enum container_status status);
 /* --pid-file: the pid as text, written atomically (runc's format). */
 int pid_file_write(const char *path, pid_t pid, struct xerr *err);
-/* field 22 of /proc/PID/stat; 0 when the process is gone. */
-uint64_t proc_start_time(pid_t pid);
-/* Now, as RFC 3339 with nanoseconds in UTC. */
-void rfc3339_now(char *buf, size_t len);
 
 static inline void state_freep(struct container_state **s) { state_free(*s); }
 #define cleanup_state __attribute__((cleanup(state_freep)))

@@ -493,10 +493,15 @@ static json_t *descriptor(const char *mt, const char *digest, int64_t size) {
                    (json_int_t)size);
 }
 
-/* Who made the layer: the container's command, as Docker records it. */
+/* Who made the layer: the container's command (the record's Path and
+ * Args, as the engine keeps them), as Docker records it. */
 static char *created_by(const struct container_record *c) {
   json_t *cfg = c->config ? json_loads(c->config, 0, NULL) : NULL;
-  json_t *cmd = json_object_get(cfg, "Cmd");
+  json_t *cmd = json_array();
+  if (json_is_string(json_object_get(cfg, "Path")))
+    json_array_append(cmd, json_object_get(cfg, "Path"));
+  json_array_extend(cmd, json_object_get(cfg, "Args") ? json_object_get(cfg, "Args")
+                                                       : json_object_get(cfg, "Cmd"));
   size_t cap = 1;
   size_t i;
   json_t *v;
@@ -509,6 +514,7 @@ static char *created_by(const struct container_record *c) {
       strcat(out, json_string_value(v));
     }
   }
+  json_decref(cmd);
   json_decref(cfg);
   return out;
 }

@@ -18,6 +18,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "common/fileutil.h"
+#include "common/frameio.h"
 #include "common/xerr.h"
 #include "engine/container.h"
 #include "engine/monitor_proto.h"
@@ -50,56 +52,21 @@ int attach_connect(struct xstore *s, const char *id, int want, struct xerr *err)
   return fd;
 }
 
-static int send_frame(int fd, int type, const void *buf, size_t len) {
-  unsigned char hdr[FRAME_HEADER_LEN] = {(unsigned char)type, (unsigned char)(len >> 24),
-                                         (unsigned char)(len >> 16), (unsigned char)(len >> 8),
-                                         (unsigned char)len};
-  if (send(fd, hdr, sizeof hdr, MSG_NOSIGNAL) != (ssize_t)sizeof hdr)
-    return -1;
-  return len == 0 || send(fd, buf, len, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
-}
-
-static int read_full(int fd, void *buf, size_t len) {
-  char *p = buf;
-  while (len > 0) {
-    ssize_t r = read(fd, p, len);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r <= 0)
-      return -1;
-    p += r;
-    len -= (size_t)r;
-  }
-  return 0;
-}
-
-static void write_all(int fd, const char *buf, size_t len) {
-  while (len > 0) {
-    ssize_t w = write(fd, buf, len);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0)
-      return;
-    buf += w;
-    len -= (size_t)w;
-  }
-}
-
 /* One frame from the monitor; 1 when it was the exit frame, -1 at EOF. */
 static int handle_output(int fd, int *exit_code) {
-  unsigned char hdr[FRAME_HEADER_LEN];
-  if (read_full(fd, hdr, sizeof hdr) < 0)
+  int type;
+  uint32_t len;
+  if (frame_read_header(fd, &type, &len) < 0)
     return -1;
-  uint32_t len = (uint32_t)hdr[1] << 24 | (uint32_t)hdr[2] << 16 | (uint32_t)hdr[3] << 8 | hdr[4];
   static char data[FRAME_MAX + 1];
   if (len > FRAME_MAX || read_full(fd, data, len) < 0)
     return -1;
-  if (hdr[0] == FRAME_EXIT) {
+  if (type == FRAME_EXIT) {
     data[len] = '\0';
     *exit_code = atoi(data);
     return 1;
   }
-  write_all(hdr[0] == FRAME_STDERR ? 2 : 1, data, len);
+  write_all(type == FRAME_STDERR ? 2 : 1, data, len);
   return 0;
 }
 
@@ -108,7 +75,7 @@ static void send_size(int fd) {
   if (ioctl(0, TIOCGWINSZ, &ws) == 0) {
     char text[32];
     int n = snprintf(text, sizeof text, "%u %u", ws.ws_row, ws.ws_col);
-    send_frame(fd, FRAME_RESIZE, text, (size_t)n);
+    frame_send(fd, FRAME_RESIZE, text, (size_t)n);
   }
 }
 
@@ -144,7 +111,7 @@ static bool forward_input(int fd, struct input *in, bool *eof) {
   ssize_t n = read(0, buf, sizeof buf);
   if (n <= 0) {
     *eof = true;
-    send_frame(fd, FRAME_STDIN_EOF, NULL, 0);
+    frame_send(fd, FRAME_STDIN_EOF, NULL, 0);
     return false;
   }
   size_t o = 0;
@@ -161,7 +128,7 @@ static bool forward_input(int fd, struct input *in, bool *eof) {
     outb[o++] = buf[i];
   }
   if (o)
-    send_frame(fd, FRAME_STDIN, outb, o);
+    frame_send(fd, FRAME_STDIN, outb, o);
   return false;
 }
 

@@ -57,7 +57,9 @@ static int ensure_image(struct xstore *s, const struct run_request *r, struct xe
   if (!have)
     fprintf(stderr, "Unable to find image '%s' locally\n", r->image);
   xerr_clear(err);
-  return pull_image(r->image, err);
+  if (pull_image(r->image, err) < 0)
+    return have ? -1 : xerr_set(err, ENOENT, "No such image: %s", r->image);
+  return 0;
 }
 
 static int write_cidfile(const char *path, const char *id, struct xerr *err) {
@@ -106,7 +108,7 @@ static int create_container(struct xstore *s, struct run_request *r,
     return 125;
   }
   struct create_request req = {.image = r->image, .name = r->name, .config = r->config,
-                               .host_config = r->host_config};
+                               .host_config = r->host_config, .keep_mounted = fail == 125};
   if (engine_create(s, &req, rec, &err) < 0) {
     cli_error(&err);
     return fail;
