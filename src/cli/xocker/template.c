@@ -41,8 +41,10 @@ static void print_number(struct buf *b, json_t *v) {
 }
 
 static void print_value(struct buf *b, json_t *v) {
-  if (!v || json_is_null(v)) {
-    buf_add(b, "<no value>", 10);
+  if (!v) {
+    buf_add(b, "<no value>", 10);  /* a field that is not there */
+  } else if (json_is_null(v)) {
+    buf_add(b, "<nil>", 5);        /* Docker's nil pointers and slices */
   } else if (json_is_string(v)) {
     buf_add(b, json_string_value(v), json_string_length(v));
   } else if (json_is_number(v)) {

@@ -3,7 +3,7 @@
  * {{upper .F}}, {{lower .F}}, {{index .Map "key"}} and {{println}}-free
  * escapes \t and \n in the text (as Docker's CLI expands them).  Values
  * print the way Go's text/template prints them: strings raw, numbers as
- * numbers, arrays as [a b], objects as map[k:v], null as <no value>. */
+ * numbers, arrays as [a b], objects as map[k:v], null as <nil>, a missing field as <no value>. */
 #ifndef XOCKER_CLI_XOCKER_TEMPLATE_H
 #define XOCKER_CLI_XOCKER_TEMPLATE_H
 
