@@ -35,7 +35,7 @@ load helpers
 	[[ "$output" == *"container $id is not running"* ]]
 	run xocker top nosuch
 	[ "$status" -eq 1 ]
-	[[ "$output" == "Error: No such container: nosuch" ]]
+	[[ "$output" == "Error response from daemon: No such container: nosuch" ]]
 	run xocker top
 	[ "$status" -eq 125 ]
 	[[ "$output" == *'"top" requires at least 1 argument.'* ]]
@@ -72,7 +72,7 @@ load helpers
 	[ "$status" -eq 1 ]
 	run xocker rename new new
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"Renaming a container with the same name as its current name"* ]]
+	[[ "$output" == "Error response from daemon: Renaming a container with the same name as its current name"* ]]
 	run xocker rename new other
 	[ "$status" -eq 1 ]
 	[[ "$output" == *'Conflict. The container name "/other" is already in use by container'* ]]
@@ -266,7 +266,7 @@ load helpers
 @test "stats: a missing container; a bad flag" {
 	run xocker stats --no-stream nosuch
 	[ "$status" -eq 1 ]
-	[ "$output" = "Error: No such container: nosuch" ]
+	[ "$output" = "Error response from daemon: No such container: nosuch" ]
 	run xocker stats --bogus
 	[ "$status" -eq 125 ]
 }
@@ -338,7 +338,7 @@ load helpers
 	echo x >"$TESTDIR/f"
 	run xocker cp cpe:/nosuch "$TESTDIR/d"
 	[ "$status" -eq 1 ]
-	[ "$output" = "Error: Could not find the file /nosuch in container cpe" ]
+	[ "$output" = "Error response from daemon: Could not find the file /nosuch in container cpe" ]
 	run xocker cp "$TESTDIR/f" cpe:/nosuchdir/
 	[ "$status" -eq 1 ]
 	[ "$output" = "Error: no such directory" ]
@@ -354,7 +354,7 @@ load helpers
 	run xocker cp cpe:/a cpe:/b
 	[ "$output" = "Error: copying between containers is not supported" ]
 	run xocker cp nosuch:/a "$TESTDIR/d"
-	[ "$output" = "Error: No such container: nosuch" ]
+	[ "$output" = "Error response from daemon: No such container: nosuch" ]
 	run xocker cp "$TESTDIR/f"
 	[ "$status" -eq 125 ]
 }

@@ -97,6 +97,7 @@ int cli_error(const struct xerr *err);
 /* What Docker's daemon would have refused: "Error response from daemon:
  * <msg>" on stderr; returns 1. */
 int cli_daemon_error(const struct xerr *err);
+int cli_daemon_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Docker's usage error: "<msg>\nSee 'xocker CMD --help'." and exit 125. */
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

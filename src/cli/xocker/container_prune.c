@@ -119,7 +119,7 @@ static int add_filter(struct prune_filter *f, const char *arg) {
   if (!strncmp(arg, "until=", 6)) {
     int64_t nanos;
     if (cli_parse_time_nanos(arg + 6, &nanos) < 0)
-      return cli_errorf("Error response from daemon: failed to parse value as time or duration: "
+      return cli_daemon_errorf("failed to parse value as time or duration: "
                         "\"%s\"", arg + 6);
     f->until = nanos / 1000000000;
   } else if (!strncmp(arg, "label=", 6)) {
@@ -127,7 +127,7 @@ static int add_filter(struct prune_filter *f, const char *arg) {
   } else if (!strncmp(arg, "label!=", 7)) {
     strv_append(&f->not_labels, arg + 7);
   } else {
-    return cli_errorf("Error response from daemon: invalid filter '%.*s'",
+    return cli_daemon_errorf("invalid filter '%.*s'",
                       (int)strcspn(arg, "!="), arg);
   }
   return 0;

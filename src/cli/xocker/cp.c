@@ -82,8 +82,10 @@ static bool ends_with_slash(const char *p) {
 /* The container's root as an O_PATH fd: /proc/PID/root while it runs,
  * else its mounted rootfs. */
 static int open_container(struct xstore *s, struct cp_side *side, struct xerr *err) {
-  if (container_lookup(s, side->container, &side->rec, err) < 0)
+  if (container_lookup(s, side->container, &side->rec, err) < 0) {
+    err->errnum = ESRCH;
     return -1;
+  }
   struct cstate st;
   if (cstate_load(s, side->rec.id, &st, err) < 0)
     return -1;
@@ -102,8 +104,8 @@ static int open_container(struct xstore *s, struct cp_side *side, struct xerr *e
 }
 
 static int not_found(const struct cp_side *side, const char *path, struct xerr *err) {
-  if (side->container)
-    return xerr_set(err, ENOENT, "Could not find the file %s in container %s", path,
+  if (side->container)  /* ESRCH: the daemon's error in Docker */
+    return xerr_set(err, ESRCH, "Could not find the file %s in container %s", path,
                     side->container);
   return xerr_set(err, ENOENT, "lstat %s: no such file or directory", path);
 }
@@ -340,7 +342,7 @@ int cmd_cp(const struct xocker_globals *g, int argc, char **argv) {
   struct cp_side *ctr = src.container ? &src : &dst;
   int ret = 0;
   if (open_container(s, ctr, &err) < 0 || copy(&src, &dst, &o, &err) < 0)
-    ret = cli_error(&err);
+    ret = err.errnum == ESRCH ? cli_daemon_error(&err) : cli_error(&err);
   close_side(s, ctr);
   store_close(s);
   return ret;

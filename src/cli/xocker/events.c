@@ -244,7 +244,7 @@ int cmd_events(const struct xocker_globals *g, int argc, char **argv) {
         return cli_usage(argv[0], "invalid argument \"%s\" for \"-f, --filter\" flag: bad format "
                          "of filter (expected name=value)", optarg);
       if (!known_filter(optarg))
-        return cli_errorf("Error response from daemon: invalid filter '%.*s'",
+        return cli_daemon_errorf("invalid filter '%.*s'",
                           (int)strcspn(optarg, "="), optarg);
       strv_append(&filters, optarg);
       break;
@@ -254,7 +254,7 @@ int cmd_events(const struct xocker_globals *g, int argc, char **argv) {
     case 'S':
     case 'U':
       if (cli_parse_time_nanos(optarg, c == 'S' ? &o.since : &o.until) < 0)
-        return cli_errorf("Error response from daemon: failed to parse value as time or "
+        return cli_daemon_errorf("failed to parse value as time or "
                           "duration: \"%s\"", optarg);
       break;
     case 'h':
@@ -267,7 +267,7 @@ int cmd_events(const struct xocker_globals *g, int argc, char **argv) {
   if (optind < argc)
     return cli_usage(argv[0], "\"%s\" accepts no arguments.", argv[0]);
   if (o.since && o.until && o.since > o.until)
-    return cli_errorf("Error response from daemon: `since` time (%lld) cannot be after `until` "
+    return cli_daemon_errorf("`since` time (%lld) cannot be after `until` "
                       "time (%lld)", (long long)(o.since / 1000000000),
                       (long long)(o.until / 1000000000));
   o.filters = filters;

@@ -28,17 +28,17 @@ static bool valid_name(const char *name) {
 
 static int do_rename(struct xstore *s, struct container_record *rec, const char *new_name) {
   if (strcmp(rec->name, new_name) == 0)
-    return cli_errorf("Error response from daemon: Renaming a container with the same name as "
+    return cli_daemon_errorf("Renaming a container with the same name as "
                       "its current name");
   if (!valid_name(new_name))
-    return cli_errorf("Error response from daemon: Invalid container name (%s), only "
+    return cli_daemon_errorf("Invalid container name (%s), only "
                       "[a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", new_name);
   struct xerr err = {0};
   struct container_record other;
   if (container_lookup(s, new_name, &other, &err) == 0) {
     bool taken = strcmp(other.name, new_name) == 0;
     if (taken)
-      cli_errorf("Error response from daemon: Error when allocating new name: "
+      cli_daemon_errorf("Error when allocating new name: "
               "Conflict. The container name \"/%s\" is already in use by container \"%s\". "
               "You have to remove (or rename) that container to be able to reuse that name.",
               new_name, other.id);
@@ -48,7 +48,7 @@ static int do_rename(struct xstore *s, struct container_record *rec, const char 
   }
   xerr_clear(&err);
   if (container_rename(s, rec->id, new_name, &err) < 0)
-    return cli_error(&err);
+    return cli_daemon_error(&err);
   json_t *attrs = json_pack("{ss}", "oldName", rec->name);
   snprintf(rec->name, sizeof rec->name, "%s", new_name);
   engine_event(s, "rename", rec, attrs);
@@ -70,7 +70,7 @@ int cmd_rename(const struct xocker_globals *g, int argc, char **argv) {
     return cli_usage(argv[0], "\"%s\" requires exactly 2 arguments.", argv[0]);
   const char *old = argv[optind], *new_name = argv[optind + 1];
   if (!*old || !*new_name)
-    return cli_errorf("Error response from daemon: Neither old nor new names may be empty");
+    return cli_errorf("Neither old nor new names may be empty");
   struct container_record rec;
   struct xstore *s = cli_open_container(g, old, &rec);
   if (!s)

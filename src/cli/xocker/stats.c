@@ -299,7 +299,7 @@ static int refresh_list(struct xstore *s, const struct stats_opts *o, struct sam
     for (size_t i = 0; i < count; i++) {
       struct container_record rec;
       if (container_lookup(s, o->names[i], &rec, &err) < 0)
-        return cli_error(&err);
+        return cli_daemon_error(&err);
       snprintf((*list)[i].id, sizeof (*list)[i].id, "%s", rec.id);
       snprintf((*list)[i].name, sizeof (*list)[i].name, "%s", rec.name);
       snprintf((*list)[i].arg, sizeof (*list)[i].arg, "%s", o->names[i]);

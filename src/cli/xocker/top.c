@@ -55,7 +55,7 @@ static char *run_ps(char **args, struct xerr *err) {
   int status = 0;
   waitpid(pid, &status, 0);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    xerr_set(err, EINVAL, "Error response from daemon: ps: exit status %d",
+    xerr_set(err, EINVAL, "ps: exit status %d",
              WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
     free(text);
     return NULL;
@@ -121,15 +121,14 @@ static int show(char *text, const pid_t *pids, size_t npids, struct xerr *err) {
   char *save = NULL;
   char *line = strtok_r(text, "\n", &save);
   if (!line)
-    return xerr_set(err, EINVAL, "Error response from daemon: ps: no output");
+    return xerr_set(err, EINVAL, "ps: no output");
   cleanup_strv char **titles = split_row(line, 0);
   size_t ncols = strv_length(titles), pid_col = ncols;
   for (size_t i = 0; i < ncols; i++)
     if (!strcmp(titles[i], "PID"))
       pid_col = i;
   if (pid_col == ncols)
-    return xerr_set(err, EINVAL, "Error response from daemon: Couldn't find PID field in ps "
-                                 "output");
+    return xerr_set(err, EINVAL, "Couldn't find PID field in ps output");
   char ***rows = calloc(1, sizeof *rows);
   size_t nrows = 1;
   rows[0] = steal_pointer(&titles);
@@ -155,7 +154,7 @@ static int top(struct xstore *s, const struct container_record *rec, char **ps_a
   if (cstate_load(s, rec->id, &st, err) < 0)
     return -1;
   if (!cstate_running(&st) || !strcmp(st.status, "restarting"))
-    return xerr_set(err, EINVAL, "Error response from daemon: container %s is not running",
+    return xerr_set(err, EINVAL, "container %s is not running",
                     rec->id);
   char root[4096];
   engine_xrun_root(s, root, sizeof root);
@@ -196,7 +195,7 @@ int cmd_top(const struct xocker_globals *g, int argc, char **argv) {
   if (!s)
     return 1;
   struct xerr err = {0};
-  int ret = top(s, &rec, ps_args ? ps_args : (char *[]){NULL}, &err) < 0 ? cli_error(&err) : 0;
+  int ret = top(s, &rec, ps_args ? ps_args : (char *[]){NULL}, &err) < 0 ? cli_daemon_error(&err) : 0;
   container_record_clear(&rec);
   store_close(s);
   return ret;
