@@ -371,3 +371,15 @@ load helpers
 	[[ "$output" == *"extract esc/pwned"* ]]
 	[ ! -e "$TESTDIR/victim/pwned" ]
 }
+
+@test "events: the log is trimmed to its last 10000 lines past 4 MiB" {
+	xocker create --name first busybox true
+	line=$(head -1 "$XOCKER_ROOT/events.log")
+	for _ in $(seq 1 18000); do echo "$line"; done >>"$XOCKER_ROOT/events.log"
+	[ "$(stat -c %s "$XOCKER_ROOT/events.log")" -gt $((4 * 1024 * 1024)) ]
+	id=$(xocker create busybox true)
+	[ "$(wc -l <"$XOCKER_ROOT/events.log")" -eq 10000 ]
+	tail -1 "$XOCKER_ROOT/events.log" | grep -q "\"id\":\"$id\""
+	run xocker events --since 1h --until 0s -f container="$id"
+	[[ "$output" == *"container create $id"* ]]
+}
