@@ -404,11 +404,21 @@ int container_rename(struct xstore *s, const char *id, const char *name, struct 
   sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
   int rc = sqlite3_step(st);
-  if (rc == SQLITE_CONSTRAINT)
-    return xerr_set(err, EEXIST,
-                    "Error when allocating new name: Conflict. The container name \"/%s\" is "
-                    "already in use by container \"%s\". You have to remove (or rename) that "
-                    "container to be able to reuse that name.", name, id);
+  if (rc == SQLITE_CONSTRAINT) {
+    struct container_record holder;
+    bool found = false;
+    struct xerr ignored = {0};
+    if (query_one(s, "SELECT " COLUMNS " FROM containers WHERE name = ?", name, &holder, &found,
+                  &ignored) < 0)
+      found = false;
+    xerr_set(err, EEXIST,
+             "Error when allocating new name: Conflict. The container name \"/%s\" is already in "
+             "use by container \"%s\". You have to remove (or rename) that container to be able "
+             "to reuse that name.", name, found ? holder.id : id);
+    if (found)
+      container_record_clear(&holder);
+    return -1;
+  }
   if (rc != SQLITE_DONE)
     return store_db_error(s, err, "rename container");
   return 0;
