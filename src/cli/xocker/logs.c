@@ -32,36 +32,12 @@ static double rfc3339_seconds(const char *s) {
   return (double)whole + (frac < 1 ? frac : 0);
 }
 
-/* Docker's --since/--until: RFC 3339, a unix time, or a duration before
- * now ("10m", "1h30m", "42s"). */
+/* --since/--until as fractional unix seconds (cli_parse_time_nanos). */
 static int parse_when(const char *v, double *out) {
-  char *end;
-  double d = strtod(v, &end);
-  if (*v && !*end) {
-    *out = d;
-    return 0;
-  }
-  double secs = rfc3339_seconds(v);
-  if (secs >= 0) {
-    *out = secs;
-    return 0;
-  }
-  double total = 0;
-  const char *p = v;
-  while (*p) {
-    double n = strtod(p, &end);
-    if (end == p)
-      return -1;
-    double unit = *end == 'h' ? 3600 : *end == 'm' && end[1] != 's' ? 60 : *end == 's' ? 1
-                  : *end == 'm' ? 0.001 : 0;
-    if (unit == 0)
-      return -1;
-    total += n * unit;
-    p = end + (unit == 0.001 ? 2 : 1);
-  }
-  struct timespec now;
-  clock_gettime(CLOCK_REALTIME, &now);
-  *out = (double)now.tv_sec + (double)now.tv_nsec / 1e9 - total;
+  int64_t nanos;
+  if (cli_parse_time_nanos(v, &nanos) < 0)
+    return -1;
+  *out = (double)nanos / 1e9;
   return 0;
 }
 
