@@ -76,6 +76,8 @@ struct start_handle {
   int sync_fd;
   pid_t pid;
   char id[65];
+  bool engine_cleans;  /* set before engine_start_finish: the caller stays attached
+                          and calls engine_cleanup after the exit (run --rm) */
 };
 /* Spawn the monitor, which creates the container (not yet started). The
  * caller may attach now, then calls engine_start_finish. */

@@ -6,6 +6,8 @@
  *   monitor -> engine  "C<pid>"   the container is created (xrun create)
  *                      "E<msg>"   it could not be; the monitor exits
  *   engine -> monitor  "S"        start it (xrun start)
+ *                      "s"        the same, and the engine, attached, cleans
+ *                                 up after the exit itself (run --rm)
  *   monitor -> engine  "R<pid>"   it runs; "E<msg>" it did not start
  * Closing the pair before "S" makes the monitor delete the container.
  *

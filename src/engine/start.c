@@ -196,7 +196,7 @@ int engine_start_begin(struct xstore *s, const struct container_record *c,
 int engine_start_finish(struct start_handle *h, struct xerr *err) {
   char text[1100];
   int kind = -1;
-  if (send(h->sync_fd, "S", 1, MSG_NOSIGNAL) != 1)
+  if (send(h->sync_fd, h->engine_cleans ? "s" : "S", 1, MSG_NOSIGNAL) != 1)
     xerr_make(err, errno, "start %s: the monitor is gone", h->id);
   else
     kind = receive(h->sync_fd, text, sizeof text, err);

@@ -161,11 +161,14 @@ void attach_broadcast(struct attach_server *a, int type, const char *buf, size_t
   }
 }
 
-void attach_finish(struct attach_server *a, int exit_code) {
+size_t attach_finish(struct attach_server *a, int exit_code) {
   char code[16];
   int n = snprintf(code, sizeof code, "%d", exit_code);
+  size_t told = 0;
   while (a->n > 0) {
-    frame_send(a->clients[0].fd, FRAME_EXIT, code, (size_t)n);
+    if (frame_send(a->clients[0].fd, FRAME_EXIT, code, (size_t)n) == 0)
+      told++;
     drop_client(a, 0);
   }
+  return told;
 }

@@ -37,6 +37,7 @@ struct monitor {
   int pty;
   pid_t pid;
   struct timespec started;
+  bool client_cleans;      /* "s": the engine removes the container itself */
 };
 
 static int64_t parse_size(const char *s) {
@@ -327,7 +328,11 @@ static bool restart_after(struct monitor *m, int delay_ms) {
 static void finish(struct monitor *m) {
   m->st.status = "exited";
   save_state(m);
-  attach_finish(m->attach, m->st.exit_code);
+  size_t told = attach_finish(m->attach, m->st.exit_code);
+  /* The engine that started us said it cleans up itself (run --rm in the
+   * foreground) and is still there to hear of the exit: leave it to it. */
+  if (m->client_cleans && told > 0)
+    m->o.cleanup_argv = NULL;
   jsonlog_close(m->log);
   char path[4200];
   snprintf(path, sizeof path, "%s/monitor.pid", m->o.rundir);
@@ -387,10 +392,11 @@ static bool start_up(struct monitor *m) {
   ssize_t n;
   while ((n = recv(MONITOR_SYNC_FD, cmd, sizeof cmd, 0)) < 0 && errno == EINTR) {
   }
-  if (n <= 0 || cmd[0] != 'S') {
+  if (n <= 0 || (cmd[0] != 'S' && cmd[0] != 's')) {
     runtime_delete(&m->rt);
     return false;
   }
+  m->client_cleans = cmd[0] == 's';
   attach_accept_pending(m->attach);
   if (start_container(m, msg, sizeof msg) < 0) {
     sync_send('E', msg);

@@ -51,8 +51,8 @@ size_t attach_poll_fds(const struct attach_server *a, int *fds, size_t max);
  * to -1 on EOF when stdin_once), resizes to the pty. */
 void attach_client_input(struct attach_server *a, int fd, int *stdin_fd, bool stdin_once, int pty);
 void attach_broadcast(struct attach_server *a, int type, const char *buf, size_t len);
-/* Send the exit frame to everyone and hang up. */
-void attach_finish(struct attach_server *a, int exit_code);
+/* Send the exit frame to everyone and hang up; how many got it. */
+size_t attach_finish(struct attach_server *a, int exit_code);
 
 /* ---- state.json (state.c) ---- */
 struct monitor_state {

@@ -195,6 +195,8 @@ static int run_attached(struct xstore *s, struct run_request *r, struct containe
   if (engine_start_begin(s, rec, &h, &err) < 0)
     return start_failed(s, rec, &err);
   int fd = attach_connect(s, rec->id, want, &err);
+  bool auto_remove = json_is_true(json_object_get(r->host_config, "AutoRemove"));
+  h.engine_cleans = auto_remove;
   if (fd < 0 || engine_start_finish(&h, &err) < 0) {
     if (fd >= 0)
       close(fd);
@@ -207,11 +209,13 @@ static int run_attached(struct xstore *s, struct run_request *r, struct containe
   if (how == 2)
     return 0;
   if (how == 1) {
-    /* The monitor hung up without an exit frame: ask the state. */
+    /* The monitor hung up without an exit frame: ask the state; it cleans up. */
     engine_wait(s, rec, &exit_code, &err);
+    if (auto_remove)
+      wait_removed(s, rec->id);
+  } else if (auto_remove && engine_cleanup(s, rec, &err) < 0) {
+    cli_error(&err);
   }
-  if (json_is_true(json_object_get(r->host_config, "AutoRemove")))
-    wait_removed(s, rec->id);
   return exit_code;
 }
 
