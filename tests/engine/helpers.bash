@@ -23,7 +23,8 @@ engine_teardown() {
 	# A monitor or container process the engine lost track of (a test that broke the store).
 	for pidfile in "$XOCKER_RUNROOT"/containers/*/monitor.pid "$XOCKER_RUNROOT"/xrun/*/pid; do
 		[ -f "$pidfile" ] || continue
-		pid=$(cat "$pidfile" 2>/dev/null) && [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
+		# Never 0 or 1: `kill 0` is this whole process group.
+		pid=$(cat "$pidfile" 2>/dev/null) && [[ "$pid" =~ ^[0-9]+$ ]] && ((pid > 1)) && kill -KILL "$pid" 2>/dev/null
 	done
 	local d
 	for d in /sys/fs/cgroup/*/"$XOCKER_CGROUP_PARENT" /sys/fs/cgroup/unified/"$XOCKER_CGROUP_PARENT"; do

@@ -215,6 +215,7 @@ state() { xocker inspect -f '{{.State.Status}}' "$1"; }
 	xocker run -d --name lost busybox sleep 100 >/dev/null
 	pid=$(xocker inspect -f '{{.State.Pid}}' lost)
 	mpid=$(cat "$XOCKER_RUNROOT/containers/$(xocker inspect -f '{{.Id}}' lost)/monitor.pid")
+	[ "$pid" -gt 1 ] && [ "$mpid" -gt 1 ]
 	kill -KILL "$mpid"
 	run xocker ps -a --format '{{.Names}} {{.Status}}'
 	[[ "$output" =~ lost\ Exited\ \(255\) ]]
@@ -228,10 +229,15 @@ state() { xocker inspect -f '{{.State.Status}}' "$1"; }
 	xocker run -d --name stopped --restart unless-stopped busybox sleep 100 >/dev/null
 	xocker run -d --name plain busybox sleep 100 >/dev/null
 	xocker stop -t 0 stopped >/dev/null
+	local n id mpid cpid
 	for n in always unless plain; do
+		# Both pids before the kill: after it, the state reads as exited with pid 0 (and
+		# `kill 0` would kill this test's whole process group).
 		id=$(xocker inspect -f '{{.Id}}' $n)
-		kill -KILL "$(cat "$XOCKER_RUNROOT/containers/$id/monitor.pid")"
-		kill -KILL "$(xocker inspect -f '{{.State.Pid}}' $n)" 2>/dev/null || true
+		cpid=$(xocker inspect -f '{{.State.Pid}}' $n)
+		mpid=$(cat "$XOCKER_RUNROOT/containers/$id/monitor.pid")
+		[ "$mpid" -gt 1 ] && [ "$cpid" -gt 1 ]
+		kill -KILL "$mpid" "$cpid"
 	done
 	# A new boot: the run directory's marker is gone.
 	rm -f "$XOCKER_RUNROOT/booted"
@@ -253,6 +259,7 @@ state() { xocker inspect -f '{{.State.Status}}' "$1"; }
 @test "restart=always brings back a container whose process died, but not after stop" {
 	xocker run -d --name back --restart always busybox sleep 100 >/dev/null
 	pid=$(xocker inspect -f '{{.State.Pid}}' back)
+	[ "$pid" -gt 1 ]
 	kill -KILL "$pid"
 	wait_for bash -c "[ \"\$('$XOCKER' inspect -f '{{.RestartCount}} {{.State.Status}}' back)\" = '1 running' ]"
 	xocker stop -t 0 back >/dev/null
