@@ -227,7 +227,13 @@ push_index() {
 	"$XOCKER" pull "$FAKE/big:v1" >"$TESTDIR/pull.out" 2>&1 &
 	local pid=$!
 	track_pid $pid
-	wait_for bash -c "[ \$(find '$XOCKER_ROOT/blobs/tmp' -type f -size +100k | wc -l) -gt 0 ]"
+	# Up to 30 s (a loaded machine starts slowly), and it must have happened.
+	local i
+	for i in $(seq 1 300); do
+		[ "$(find "$XOCKER_ROOT/blobs/tmp" -type f -size +100k 2>/dev/null | wc -l)" -gt 0 ] && break
+		sleep 0.1
+	done
+	[ "$(find "$XOCKER_ROOT/blobs/tmp" -type f -size +100k | wc -l)" -gt 0 ]
 	kill -9 $pid
 	wait $pid || true
 	[ "$(tmp_blobs)" -gt 0 ]
