@@ -233,6 +233,7 @@ push_index() {
 		[ "$(find "$XOCKER_ROOT/blobs/tmp" -type f -size +100k 2>/dev/null | wc -l)" -gt 0 ] && break
 		sleep 0.1
 	done
+	cat "$TESTDIR/pull.out"; ls -la "$XOCKER_ROOT/blobs/tmp"; grep State /proc/$pid/status; cat /proc/$pid/wchan; echo; ls -l /proc/$pid/fd; cat /proc/$pid/stack 2>/dev/null | head; ps -ef | grep -v grep | grep "$pid" | head
 	[ "$(find "$XOCKER_ROOT/blobs/tmp" -type f -size +100k | wc -l)" -gt 0 ]
 	kill -9 $pid
 	wait $pid || true
