@@ -151,34 +151,14 @@ static int check_filters(char **filters) {
 
 /* The header cell of a table column: its template with each {{.Field}}
  * replaced by Docker's name for it. */
-static void header_for(const char *cell, char *out, size_t len) {
-  static const char *const NAMES[][2] = {
-      {"ID", "CONTAINER ID"}, {"Image", "IMAGE"},     {"Command", "COMMAND"},
-      {"CreatedAt", "CREATED AT"}, {"RunningFor", "CREATED"}, {"Ports", "PORTS"},
-      {"Status", "STATUS"},   {"Size", "SIZE"},       {"Names", "NAMES"},
-      {"Labels", "LABELS"},   {"Mounts", "MOUNTS"},   {"Networks", "NETWORKS"},
-      {"State", "STATE"}};
-  size_t n = 0;
-  out[0] = '\0';
-  while (*cell && n + 1 < len) {
-    const char *open = strstr(cell, "{{");
-    const char *close = open ? strstr(open, "}}") : NULL;
-    if (!open || !close) {
-      n += (size_t)snprintf(out + n, len - n, "%s", cell);
-      break;
-    }
-    n += (size_t)snprintf(out + n, len - n, "%.*s", (int)(open - cell), cell);
-    char field[64] = "";
-    sscanf(open + 2, " .%63[A-Za-z]", field);
-    const char *name = field;
-    for (size_t i = 0; i < sizeof NAMES / sizeof NAMES[0]; i++)
-      if (!strcmp(field, NAMES[i][0]))
-        name = NAMES[i][1];
-    if (n < len)
-      n += (size_t)snprintf(out + n, len - n, "%s", name);
-    cell = close + 2;
-  }
-}
+/* Docker's header names of ps's fields. */
+static const struct template_header PS_HEADERS[] = {
+    {"ID", "CONTAINER ID"}, {"Image", "IMAGE"},     {"Command", "COMMAND"},
+    {"CreatedAt", "CREATED AT"}, {"RunningFor", "CREATED"}, {"Ports", "PORTS"},
+    {"Status", "STATUS"},   {"Size", "SIZE"},       {"Names", "NAMES"},
+    {"Labels", "LABELS"},   {"Mounts", "MOUNTS"},   {"Networks", "NETWORKS"},
+    {"State", "STATE"},     {NULL, NULL}};
+
 
 static int print_table(char **cells, size_t ncols, json_t *rows) {
   struct table *t = table_new(ncols);
@@ -186,7 +166,7 @@ static int print_table(char **cells, size_t ncols, json_t *rows) {
   char **owned = calloc(ncols, sizeof *owned);
   char hdr[512];
   for (size_t c = 0; c < ncols; c++) {
-    header_for(cells[c], hdr, sizeof hdr);
+    template_table_header(cells[c], PS_HEADERS, hdr, sizeof hdr);
     owned[c] = strdup(hdr);
     line[c] = owned[c];
   }

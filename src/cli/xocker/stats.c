@@ -194,32 +194,13 @@ static json_t *row_of(const struct sample *c, bool no_trunc) {
                    "MemPerc", memp, "NetIO", net, "BlockIO", blk, "PIDs", pids);
 }
 
-static void header_for(const char *cell, char *out, size_t len) {
-  static const char *const NAMES[][2] = {
-      {"Container", "CONTAINER"}, {"ID", "CONTAINER ID"},   {"Name", "NAME"},
-      {"CPUPerc", "CPU %"},       {"MemUsage", "MEM USAGE / LIMIT"}, {"MemPerc", "MEM %"},
-      {"NetIO", "NET I/O"},       {"BlockIO", "BLOCK I/O"}, {"PIDs", "PIDS"}};
-  size_t n = 0;
-  out[0] = '\0';
-  while (*cell && n + 1 < len) {
-    const char *open = strstr(cell, "{{");
-    const char *close = open ? strstr(open, "}}") : NULL;
-    if (!open || !close) {
-      snprintf(out + n, len - n, "%s", cell);
-      return;
-    }
-    n += (size_t)snprintf(out + n, len - n, "%.*s", (int)(open - cell), cell);
-    char field[64] = "";
-    sscanf(open + 2, " .%63[A-Za-z]", field);
-    const char *name = field;
-    for (size_t i = 0; i < sizeof NAMES / sizeof NAMES[0]; i++)
-      if (!strcmp(field, NAMES[i][0]))
-        name = NAMES[i][1];
-    if (n < len)
-      n += (size_t)snprintf(out + n, len - n, "%s", name);
-    cell = close + 2;
-  }
-}
+/* Docker's header names of stats' fields. */
+static const struct template_header STATS_HEADERS[] = {
+    {"Container", "CONTAINER"}, {"ID", "CONTAINER ID"},   {"Name", "NAME"},
+    {"CPUPerc", "CPU %"},       {"MemUsage", "MEM USAGE / LIMIT"}, {"MemPerc", "MEM %"},
+    {"NetIO", "NET I/O"},       {"BlockIO", "BLOCK I/O"}, {"PIDs", "PIDS"},
+    {NULL, NULL}};
+
 
 /* The cells of a "table ..." format, split at tabs (real or "\t"). */
 static char **table_cells(const char *format) {
@@ -261,7 +242,7 @@ static int render(const char *format, json_t *rows) {
   char **line = calloc(ncols, sizeof *line);
   char hdr[256];
   for (size_t c = 0; c < ncols; c++) {
-    header_for(cells[c], hdr, sizeof hdr);
+    template_table_header(cells[c], STATS_HEADERS, hdr, sizeof hdr);
     line[c] = strdup(hdr);
   }
   table_add(t, (const char *const *)line);

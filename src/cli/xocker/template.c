@@ -204,3 +204,29 @@ int template_render(const char *tmpl, void *root, char **out, struct xerr *err) 
   *out = b.data;
   return 0;
 }
+
+/* A `table` column's header: its template with each {{.Field}} replaced by
+ * the name Docker gives that field. */
+void template_table_header(const char *cell, const struct template_header *names, char *out,
+                           size_t len) {
+  size_t n = 0;
+  out[0] = '\0';
+  while (*cell && n + 1 < len) {
+    const char *open = strstr(cell, "{{");
+    const char *close = open ? strstr(open, "}}") : NULL;
+    if (!open || !close) {
+      n += (size_t)snprintf(out + n, len - n, "%s", cell);
+      break;
+    }
+    n += (size_t)snprintf(out + n, len - n, "%.*s", (int)(open - cell), cell);
+    char field[64] = "";
+    sscanf(open + 2, " .%63[A-Za-z]", field);
+    const char *name = field;
+    for (size_t i = 0; names[i].field; i++)
+      if (!strcmp(field, names[i].field))
+        name = names[i].header;
+    if (n < len)
+      n += (size_t)snprintf(out + n, len - n, "%s", name);
+    cell = close + 2;
+  }
+}

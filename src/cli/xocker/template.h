@@ -7,6 +7,8 @@
 #ifndef XOCKER_CLI_XOCKER_TEMPLATE_H
 #define XOCKER_CLI_XOCKER_TEMPLATE_H
 
+#include <stddef.h>
+
 struct xerr;
 
 /* Render tmpl against root (a json_t *) into a malloc'd string. A
@@ -14,5 +16,15 @@ struct xerr;
 int template_render(const char *tmpl, void *root, char **out, struct xerr *err);
 /* True when the format starts with "table" (Docker's table directive). */
 int template_is_table(const char *tmpl);
+
+/* Docker's header for a field of a `table` format ("ID" -> "CONTAINER ID");
+ * lists end with {NULL, NULL}. */
+struct template_header {
+  const char *field, *header;
+};
+/* A table column's header: cell (one column of the template) with each
+ * {{.Field}} replaced by its header; unknown fields keep their name. */
+void template_table_header(const char *cell, const struct template_header *names, char *out,
+                           size_t len);
 
 #endif
