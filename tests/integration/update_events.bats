@@ -194,8 +194,9 @@ unchanged() {
 	assert_failure 137
 	grep -qE '^oom_kill [1-9]' "$CGROUP_MNT/memory/$CGROUP_PARENT/$CTR/memory.oom_control"
 	wait_for events_has '"type":"oom"'
+	# One event per kernel kill; the kernel may kill more than once.
 	run jq -c 'select(.type == "oom")' "$TESTDIR/events.out"
-	assert_eq "$output" "{\"type\":\"oom\",\"id\":\"$CTR\"}"
+	assert_eq "$(sort -u <<<"$output")" "{\"type\":\"oom\",\"id\":\"$CTR\"}"
 	# The container lives on (only the hog died); the stream goes on.
 	assert_eq "$(ctr_status "$CTR")" running
 	! events_done || fail "events exited while the container runs"
@@ -225,7 +226,14 @@ unchanged() {
 	touch "$ROOTFS/tmp/go"
 	wait_for events_done
 	assert_eq "$(cat "$TESTDIR/events.rc")" 0
-	assert_eq "$(grep -c '"type":"oom"' "$TESTDIR/events.out")" 1
+	# The kernel may need more than one kill before the group fits (a
+	# child such as tr can be chosen first), so at least one OOM event,
+	# each one of this container and nothing else.
+	[ "$(grep -c '"type":"oom"' "$TESTDIR/events.out")" -ge 1 ] ||
+		fail "no oom event: $(cat "$TESTDIR/events.out")"
+	run jq -r 'select(.type == "oom") | .id' "$TESTDIR/events.out"
+	assert_success
+	assert_eq "$(sort -u <<<"$output")" "$CTR"
 	assert_eq "$(ctr_status "$CTR")" stopped
 }
 
