@@ -21,13 +21,13 @@ LDLIBS_XRUN := -ljansson -lseccomp -lcap
 # statically, with --gc-sections keeping only the formats and filters used
 # (its shared library pulls libxml2, ICU, libstdc++, nettle, acl, lz4...).
 LDLIBS_ARCHIVE := -l:libarchive.a -lzstd -llzma -lbz2 -lz -Wl,--gc-sections
-LDLIBS_XOCKER := $(LDLIBS_XRUN) $(LDLIBS_ARCHIVE) -lsqlite3 -lm
+LDLIBS_XOCKER := $(LDLIBS_XRUN) $(LDLIBS_ARCHIVE) -lsqlite3 -lmnl -lm
 
 COMMON_SRC := $(wildcard src/common/*.c)
 RUNTIME_SRC := $(wildcard src/runtime/*.c)
 XRUN_CLI_SRC := $(wildcard src/cli/xrun/*.c)
 # libxocker: the engine's layers above the runtime (ARCHITECTURE.md).
-XOCKER_LIB_SRC := $(wildcard src/image/*.c src/storage/*.c src/engine/*.c)
+XOCKER_LIB_SRC := $(wildcard src/image/*.c src/storage/*.c src/network/*.c src/engine/*.c)
 XOCKER_CLI_SRC := $(wildcard src/cli/xocker/*.c)
 
 obj = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(1))

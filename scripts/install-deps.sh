@@ -14,6 +14,8 @@ PACKAGES=(
 	libarchive-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev
 	# libarchive is linked statically (Makefile): the compression libraries it needs
 	libzstd-dev liblzma-dev libbz2-dev zlib1g-dev
+	# networking: netlink (linked), nftables (dlopen()ed), dnsmasq answers names on user networks
+	libmnl-dev libnftables-dev dnsmasq-base
 	# tests: unit (cmocka), integration (bats), and the tools the tests call
 	libcmocka-dev bats jq busybox-static uidmap iproute2 procps util-linux
 	# --init runs tini as docker-init
@@ -21,7 +23,7 @@ PACKAGES=(
 	# image tests: a real registry, htpasswd and openssl for its auth and TLS, third-party image tools
 	docker-registry apache2-utils openssl skopeo umoci zstd sqlite3 curl python3
 	# benches: hyperfine for timings, GNU time for peak RSS
-	hyperfine time
+	hyperfine time iperf3
 	# peers for interop tests and benches (podman brings its own dependencies)
 	crun runc podman conmon
 )
