@@ -44,7 +44,13 @@ int fw_apply(const struct fw_model *m, struct xerr *err);
 int fw_delete_table(const char *table, struct xerr *err);
 
 /* The ruleset text fw_apply would load (for tests and error messages);
- * the caller frees it. */
+ * the caller frees it.  NULL when fw_check refuses the model. */
 char *fw_render(const struct fw_model *m);
+
+/* Validate every value of m before it goes into nft text: table name,
+ * bridge names ([A-Za-z0-9_.-]{1,15}), subnets, protocols (tcp, udp),
+ * ports (1..65535, the container's range too), addresses.  -1 with err
+ * naming the bad value.  fw_apply calls it. */
+int fw_check(const struct fw_model *m, struct xerr *err);
 
 #endif
