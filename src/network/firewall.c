@@ -11,8 +11,8 @@
  *                    published port, and hairpin traffic (a container to
  *                    a published port of its own network) so that replies
  *                    come back through the host's conntrack entry
- *   chain forward    filter: no traffic between two xocker networks, none
- *                    in or out of an internal one
+ *   chain forward    filter: no traffic between two xocker networks but
+ *                    to published ports, none in or out of an internal one
  *
  * Every value that goes into the text is validated first (names by
  * character set, addresses and subnets re-formatted from their parsed
@@ -207,14 +207,21 @@ static void render_postrouting(const struct fw_model *m, FILE *f) {
 /* The drop rules come before "established,related accept" and match every
  * packet, not only new connections: a flow that got a conntrack entry
  * some other way (before a rule existed, or from a packet conntrack calls
- * established on a guess) must not cross networks either. */
+ * established on a guess) must not cross networks either.
+ *
+ * Between two networks, connections to a published port (DNATed by the
+ * ports chain) are let through: in Docker a container reaches another
+ * network's published ports on a host address (through docker-proxy), and
+ * xocker has no proxy.  "ct status & dnat == 0" and not "!= dnat", which
+ * would compare the whole status word. */
 static void render_forward(const struct fw_model *m, FILE *f) {
   fputs("  chain forward {\n"
         "    type filter hook forward priority filter; policy accept;\n",
         f);
   for (size_t i = 0; i < m->n_networks; i++) {
     const char *br = m->networks[i].bridge;
-    fprintf(f, "    iifname \"%s\" oifname != \"%s\" oifname @bridges drop\n", br, br);
+    fprintf(f, "    iifname \"%s\" oifname != \"%s\" oifname @bridges ct status & dnat == 0 drop\n",
+            br, br);
     if (m->networks[i].internal) {
       fprintf(f, "    iifname \"%s\" oifname != \"%s\" drop\n", br, br);
       fprintf(f, "    oifname \"%s\" iifname != \"%s\" drop\n", br, br);

@@ -77,7 +77,8 @@ static void test_render_rules(void **state) {
   assert_contains(text, "oifname \"xtfwbr1\" ip saddr 127.0.0.0/8 masquerade");
   assert_contains(text, "oifname \"xtfwbr0\" ip saddr 10.201.0.0/24 ct status dnat masquerade");
   assert_contains(text, "type filter hook forward priority filter; policy accept;");
-  assert_contains(text, "iifname \"xtfwbr0\" oifname != \"xtfwbr0\" oifname @bridges drop");
+  assert_contains(text, "iifname \"xtfwbr0\" oifname != \"xtfwbr0\" oifname @bridges "
+                        "ct status & dnat == 0 drop");
   assert_contains(text, "iifname \"xtfwbr1\" oifname != \"xtfwbr1\" drop");
   assert_contains(text, "oifname \"xtfwbr1\" iifname != \"xtfwbr1\" drop");
   assert_null(strstr(text, "iifname \"xtfwbr0\" oifname != \"xtfwbr0\" drop"));
