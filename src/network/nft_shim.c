@@ -40,26 +40,26 @@ const struct xnft *xnft_get(struct xerr *err) {
 
 /* nft reports each error as "<where>: Error: <what>" followed by the
  * offending input line and a line of carets; only <what> helps a user who
- * never saw the generated commands. */
+ * never saw the generated commands.  The first error is the cause, the
+ * others mostly its echo down the parser, so they are only counted. */
 static void collect_errors(const char *text, struct xerr *err) {
-  size_t used = 0;
-  err->msg[0] = '\0';
+  size_t n_errors = 0;
   for (const char *line = text; line && *line;) {
     const char *end = strchr(line, '\n');
     size_t len = end ? (size_t)(end - line) : strlen(line);
     const char *what = memmem(line, len, "Error: ", 7);
-    if (what) {
+    if (what && n_errors++ == 0) {
       what += 7;
-      int n = snprintf(err->msg + used, sizeof err->msg - used, "%s%.*s", used ? "; " : "",
-                       (int)(line + len - what), what);
-      if (n < 0 || (size_t)n >= sizeof err->msg - used)
-        break;
-      used += (size_t)n;
+      snprintf(err->msg, sizeof err->msg, "%.*s", (int)(line + len - what), what);
     }
     line = end ? end + 1 : NULL;
   }
-  if (used == 0)
+  if (n_errors == 0)
     snprintf(err->msg, sizeof err->msg, "%s", "nft command failed without a message");
+  else if (n_errors > 1) {
+    size_t used = strlen(err->msg);
+    snprintf(err->msg + used, sizeof err->msg - used, " (and %zu more errors)", n_errors - 1);
+  }
 }
 
 int xnft_run(const char *commands, unsigned int output_flags, char **output, struct xerr *err) {

@@ -37,8 +37,9 @@ const struct xnft *xnft_get(struct xerr *err);
 /* Run nft commands (one transaction: all or nothing) in a fresh context
  * with the given NFT_CTX_OUTPUT_* flags.  When output is not NULL it gets
  * what the commands printed (a list, JSON with NFT_CTX_OUTPUT_JSON); the
- * caller frees it.  On failure err holds nft's own error text, the
- * "Error: " lines without their source positions, joined by "; ". */
+ * caller frees it.  On failure err holds nft's own text of the first
+ * error, without its source position and echo of the input, and how many
+ * more errors followed. */
 int xnft_run(const char *commands, unsigned int output_flags, char **output, struct xerr *err);
 
 #endif
