@@ -90,6 +90,10 @@ int nl_addr_add(struct nl_conn *c, int index, const struct nl_cidr *addr) {
   ifa->ifa_prefixlen = (unsigned char)addr->prefix;
   ifa->ifa_scope = RT_SCOPE_UNIVERSE;
   ifa->ifa_index = (unsigned int)index;
+  /* An IPv6 address would stay "tentative" (unusable) for the second of
+   * duplicate address detection; on our own bridge nobody else has it. */
+  if (addr->family == AF_INET6)
+    ifa->ifa_flags = IFA_F_NODAD;
   mnl_attr_put(nlh, IFA_LOCAL, addr_len(addr->family), addr->addr);
   mnl_attr_put(nlh, IFA_ADDRESS, addr_len(addr->family), addr->addr);
   /* /31 and /32 have no broadcast address (RFC 3021). */

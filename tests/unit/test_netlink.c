@@ -368,6 +368,36 @@ static void test_bridge_ensure_concurrent(void **state) {
   assert_false(nl_link_exists(fx.bridge2));
 }
 
+/* An IPv6 gateway address is usable at once (no duplicate address
+ * detection on our own bridge). */
+static void test_bridge_ensure_ipv6(void **state) {
+  (void)state;
+  NEED_ROOT();
+  char cidr[80], addr[64];
+  snprintf(addr, sizeof addr, "fd00:%x:%x::1", fx.a, fx.b);
+  snprintf(cidr, sizeof cidr, "%s/64", addr);
+  struct xerr err = {0};
+  int rc = nl_bridge_ensure(fx.bridge2, cidr, 0, &err);
+  json_t *br = link_json(0, fx.bridge2);
+  struct xerr derr;
+  nl_link_delete(fx.bridge2, &derr);
+  if (rc < 0)
+    fail_msg("nl_bridge_ensure(%s, %s): %s", fx.bridge2, cidr, err.msg);
+  assert_non_null(br);
+  size_t i;
+  json_t *ai;
+  int found = 0;
+  json_array_foreach(json_object_get(br, "addr_info"), i, ai) {
+    if (strcmp(str_of(ai, "local"), addr) == 0) {
+      found++;
+      assert_int_equal(json_integer_value(json_object_get(ai, "prefixlen")), 64);
+      assert_null(json_object_get(ai, "tentative"));
+    }
+  }
+  json_decref(br);
+  assert_int_equal(found, 1);
+}
+
 static void test_bridge_name_clash(void **state) {
   (void)state;
   NEED_ROOT();
@@ -574,6 +604,7 @@ int main(void) {
       cmocka_unit_test(test_bad_input),
       cmocka_unit_test(test_bridge_ensure),
       cmocka_unit_test(test_bridge_ensure_concurrent),
+      cmocka_unit_test(test_bridge_ensure_ipv6),
       cmocka_unit_test(test_bridge_name_clash),
       cmocka_unit_test(test_veth_add),
       cmocka_unit_test(test_veth_add_replaces_leftover),
