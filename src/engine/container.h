@@ -66,6 +66,7 @@ struct create_request {
   const char *name;         /* NULL: a random name */
   json_t *config;           /* Docker's Config: Cmd, Entrypoint, Env, ... (borrowed) */
   json_t *host_config;      /* Docker's HostConfig (borrowed) */
+  json_t *networking;       /* Docker's NetworkingConfig (EndpointsConfig), NULL or borrowed */
   bool keep_mounted;        /* run starts it at once; create leaves it unmounted */
 };
 int engine_create(struct xstore *s, const struct create_request *req,

@@ -14,6 +14,7 @@
 #include "engine/container.h"
 #include "engine/events.h"
 #include "engine/etcfiles.h"
+#include "engine/netsetup.h"
 #include "engine/hostconfig.h"
 #include "engine/mounts.h"
 #include "engine/ocispec.h"
@@ -165,20 +166,6 @@ static int resolve_ns(void *ctx, const char *name, const char *ns, char *path, s
   return r;
 }
 
-/* --network host shares the host's stack; anything else gets a network
- * namespace of its own (its interfaces come with the networking code). */
-static void apply_network_mode(json_t *hc, json_t *spec) {
-  const char *mode = json_string_value(json_object_get(hc, "NetworkMode"));
-  if (!mode || strcmp(mode, "host") != 0)
-    return;
-  json_t *ns = json_object_get(json_object_get(spec, "linux"), "namespaces");
-  for (size_t i = json_array_size(ns); i-- > 0;) {
-    const char *type = json_string_value(json_object_get(json_array_get(ns, i), "type"));
-    if (type && strcmp(type, "network") == 0)
-      json_array_remove(ns, i);
-  }
-}
-
 /* Everything after the storage exists: on failure the caller removes it. */
 static int configure(struct xstore *s, struct container_record *c, const struct create_request *req,
                      json_t *cfg, json_t *hc, struct xerr *err) {
@@ -207,10 +194,13 @@ static int configure(struct xstore *s, struct container_record *c, const struct 
     effective_config(cfg, imgcfg, spec, rec);
   if (r == 0)
     r = hostconfig_to_oci(hc, spec, cg, &resolver, err);
+  struct net_etc net = {0};
+  if (r == 0 && req->networking)
+    json_object_set(rec, "NetworkingConfig", req->networking);
   if (r == 0)
-    apply_network_mode(hc, spec);
+    r = netsetup_create(s, c->id, cfg, hc, spec, rec, &net, err);
   if (r == 0)
-    r = etcfiles_setup(dir, cfg, hc, spec, err);
+    r = etcfiles_setup(dir, cfg, hc, &net, spec, err);
   if (r == 0)
     r = mounts_setup(s, c->id, imgcfg, hc, rootfs, spec, &mounts, err);
   if (r == 0)
@@ -230,6 +220,8 @@ static int configure(struct xstore *s, struct container_record *c, const struct 
     struct xerr ignored = {0};
     mounts_release(s, mounts, true, &ignored);
   }
+  if (r < 0)
+    netsetup_release(s, c->id, &(struct xerr){0});
   json_decref(mounts);
   json_decref(rec);
   json_decref(spec);

@@ -11,6 +11,7 @@
 #include "common/cleanup.h"
 #include "common/xerr.h"
 #include "engine/container.h"
+#include "engine/netsetup.h"
 #include "image/store.h"
 #include "runtime/state.h"
 #include "runtime/xrun.h"
@@ -86,6 +87,7 @@ static void repair(struct xstore *s, const char *id, struct cstate *st) {
   engine_xrun_root(s, root, sizeof root);
   struct xerr ignored = {0};
   xrun_delete(root, id, true, &ignored);
+  netsetup_down(s, id, &ignored);
   snprintf(st->status, sizeof st->status, "exited");
   st->pid = 0;
   st->exit_code = 255;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/xerr.h"
@@ -27,14 +28,17 @@ static void add_bind(json_t *spec, const char *source, const char *dest, bool re
   json_array_append_new(json_object_get(spec, "mounts"), m);
 }
 
-static bool host_network(json_t *hc) {
-  const char *mode = json_string_value(json_object_get(hc, "NetworkMode"));
-  return mode && strcmp(mode, "host") == 0;
+/* The host's resolv.conf (XOCKER_RESOLV_CONF for tests, so that nothing
+ * they run can reach the machine's real resolvers). */
+static const char *host_resolv_conf(void) {
+  const char *p = getenv("XOCKER_RESOLV_CONF");
+  return p && *p ? p : "/etc/resolv.conf";
 }
 
 /* Docker's hosts file for a container without a network of its own, plus
  * --add-host entries (HostConfig.ExtraHosts "name:ip"). */
-static void hosts_text(json_t *hc, const char *hostname, char *buf, size_t len) {
+static void hosts_text(json_t *hc, const char *hostname, const char *address, char *buf,
+                       size_t len) {
   size_t n = (size_t)snprintf(buf, len,
                               "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
                               "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\n"
@@ -47,12 +51,15 @@ static void hosts_text(json_t *hc, const char *hostname, char *buf, size_t len) 
     if (colon && n < len)
       n += (size_t)snprintf(buf + n, len - n, "%s\t%.*s\n", colon + 1, (int)(colon - entry), entry);
   }
-  (void)hostname;
+  if (address && *address && n < len)
+    snprintf(buf + n, len - n, "%s\t%s\n", address, hostname ? hostname : "localhost");
 }
 
 /* The host's resolv.conf without loopback servers (they mean nothing in
- * the container's own network), or --dns/--dns-search/--dns-option. */
-static void resolv_text(json_t *hc, char *buf, size_t len) {
+ * the container's own network), or --dns/--dns-search/--dns-option; on a
+ * user network the nameserver is the network's own (its gateway), and the
+ * host's search and options lines stay. */
+static void resolv_text(json_t *hc, const char *nameserver, char *buf, size_t len) {
   size_t n = 0;
   buf[0] = '\0';
   json_t *dns = json_object_get(hc, "Dns"), *search = json_object_get(hc, "DnsSearch"),
@@ -61,11 +68,13 @@ static void resolv_text(json_t *hc, char *buf, size_t len) {
   json_t *e;
   bool custom = json_array_size(dns) || json_array_size(search) || json_array_size(opts);
   if (!custom) {
-    FILE *f = fopen("/etc/resolv.conf", "re");
+    FILE *f = fopen(host_resolv_conf(), "re");
     char line[512];
+    if (nameserver && *nameserver)
+      n += (size_t)snprintf(buf, len, "nameserver %s\n", nameserver);
     while (f && fgets(line, sizeof line, f)) {
       if (strncmp(line, "nameserver", 10) == 0 &&
-          (strstr(line, " 127.") || strstr(line, " ::1")))
+          (strstr(line, " 127.") || strstr(line, " ::1") || (nameserver && *nameserver)))
         continue;
       if (n < len)
         n += (size_t)snprintf(buf + n, len - n, "%s", line);
@@ -92,22 +101,33 @@ static void resolv_text(json_t *hc, char *buf, size_t len) {
   }
 }
 
-int etcfiles_setup(const char *dir, json_t *cfg, json_t *hc, json_t *spec, struct xerr *err) {
+int etcfiles_setup(const char *dir, json_t *cfg, json_t *hc, const struct net_etc *net,
+                   json_t *spec, struct xerr *err) {
   char path[4200], text[16384];
   const char *hostname = json_string_value(json_object_get(cfg, "Hostname"));
+  if (net->share_dir[0]) {
+    /* Another container's network: its names and resolver, as Docker. */
+    static const char *const files[] = {"hostname", "hosts", "resolv.conf"};
+    for (int i = 0; i < 3; i++) {
+      snprintf(path, sizeof path, "%s/%s", net->share_dir, files[i]);
+      snprintf(text, sizeof text, "/etc/%s", files[i]);
+      add_bind(spec, path, text, false);
+    }
+    return 0;
+  }
   snprintf(text, sizeof text, "%s\n", hostname ? hostname : "localhost");
   if (write_file(dir, "hostname", text, path, sizeof path, err) < 0)
     return -1;
   add_bind(spec, path, "/etc/hostname", false);
-  if (host_network(hc)) {
+  if (net->host) {
     add_bind(spec, "/etc/hosts", "/etc/hosts", true);
   } else {
-    hosts_text(hc, hostname, text, sizeof text);
+    hosts_text(hc, hostname, net->address, text, sizeof text);
     if (write_file(dir, "hosts", text, path, sizeof path, err) < 0)
       return -1;
     add_bind(spec, path, "/etc/hosts", false);
   }
-  resolv_text(hc, text, sizeof text);
+  resolv_text(hc, net->nameserver, text, sizeof text);
   if (write_file(dir, "resolv.conf", text, path, sizeof path, err) < 0)
     return -1;
   add_bind(spec, path, "/etc/resolv.conf", false);

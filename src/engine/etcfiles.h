@@ -5,10 +5,14 @@
 
 #include <jansson.h>
 
+#include "engine/netsetup.h"
+
 struct xerr;
 
-/* Write them into dir (from cfg's Hostname, hc's NetworkMode, ExtraHosts,
- * Dns, DnsSearch, DnsOptions) and add their bind mounts to spec. */
-int etcfiles_setup(const char *dir, json_t *cfg, json_t *hc, json_t *spec, struct xerr *err);
+/* Write them into dir (from cfg's Hostname, hc's ExtraHosts, Dns,
+ * DnsSearch, DnsOptions, and the network's address and nameserver) and add
+ * their bind mounts to spec; with net->share_dir, bind that container's. */
+int etcfiles_setup(const char *dir, json_t *cfg, json_t *hc, const struct net_etc *net,
+                   json_t *spec, struct xerr *err);
 
 #endif

@@ -11,6 +11,7 @@
 #include "engine/mounts.h"
 #include "image/store.h"
 #include "runtime/xrun.h"
+#include "engine/netsetup.h"
 #include "storage/container.h"
 
 /* Storage, runtime leftovers, run directory, volumes it made. */
@@ -21,6 +22,7 @@ static int remove_all(struct xstore *s, const struct container_record *c, bool v
   engine_rundir(s, c->id, rundir, sizeof rundir);
   struct xerr ignored = {0};
   xrun_delete(root, c->id, true, &ignored);
+  netsetup_release(s, c->id, &ignored);
   json_t *rec = engine_record_config(c);
   int r = container_remove(s, c, err);
   if (r == 0) {

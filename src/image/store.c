@@ -76,7 +76,22 @@ static const char SCHEMA[] =
     "  created INTEGER NOT NULL,"      /* unix time */
     "  labels TEXT,"                   /* JSON object, NULL when none */
     "  options TEXT,"                  /* JSON object of driver options, NULL when none */
-    "  anonymous INTEGER NOT NULL DEFAULT 0);"; /* made for a mount that named none (rm -v) */
+    "  anonymous INTEGER NOT NULL DEFAULT 0);" /* made for a mount that named none (rm -v) */
+    /* engine/network.c: bridge networks and the containers' addresses on them. */
+    "CREATE TABLE IF NOT EXISTS networks("
+    "  id TEXT PRIMARY KEY, name TEXT UNIQUE NOT NULL, driver TEXT NOT NULL,"
+    "  bridge TEXT UNIQUE NOT NULL, subnet TEXT NOT NULL, gateway TEXT NOT NULL,"
+    "  ip_range TEXT NOT NULL DEFAULT '', internal INTEGER NOT NULL DEFAULT 0,"
+    "  created TEXT NOT NULL, labels TEXT, options TEXT);"
+    "CREATE TABLE IF NOT EXISTS endpoints("
+    "  network_id TEXT NOT NULL, container_id TEXT NOT NULL, address TEXT NOT NULL,"
+    "  mac TEXT NOT NULL, aliases TEXT, up INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY(network_id, container_id), UNIQUE(network_id, address));"
+    /* engine/netsetup.c: ports published by running containers (one owner per port). */
+    "CREATE TABLE IF NOT EXISTS published_ports("
+    "  proto TEXT NOT NULL, host_port INTEGER NOT NULL, host_ip TEXT NOT NULL,"
+    "  container_id TEXT NOT NULL, container_ip TEXT NOT NULL, container_port INTEGER NOT NULL,"
+    "  bridge TEXT NOT NULL, PRIMARY KEY(proto, host_port));";
 
 int store_db_error(struct xstore *s, struct xerr *err, const char *what) {
   int code = s && s->db ? sqlite3_errcode(s->db) : SQLITE_ERROR;

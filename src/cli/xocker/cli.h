@@ -87,6 +87,17 @@ int cmd_export(const struct xocker_globals *g, int argc, char **argv);
 int cmd_container_prune(const struct xocker_globals *g, int argc, char **argv);
 int cmd_events(const struct xocker_globals *g, int argc, char **argv);
 
+/* networks (network.c) */
+int cmd_network_create(const struct xocker_globals *g, int argc, char **argv);
+int cmd_network_ls(const struct xocker_globals *g, int argc, char **argv);
+int cmd_network_inspect(const struct xocker_globals *g, int argc, char **argv);
+int cmd_network_rm(const struct xocker_globals *g, int argc, char **argv);
+int cmd_network_prune(const struct xocker_globals *g, int argc, char **argv);
+int cmd_network_connect(const struct xocker_globals *g, int argc, char **argv);
+int cmd_network_disconnect(const struct xocker_globals *g, int argc, char **argv);
+int cmd_container_net_up(const struct xocker_globals *g, int argc, char **argv);
+int cmd_container_net_down(const struct xocker_globals *g, int argc, char **argv);
+
 /* ---- shared helpers (main.c, output.c) ---- */
 
 /* Open the store named by the globals; on failure prints the error and

@@ -108,7 +108,8 @@ static int create_container(struct xstore *s, struct run_request *r,
     return 125;
   }
   struct create_request req = {.image = r->image, .name = r->name, .config = r->config,
-                               .host_config = r->host_config, .keep_mounted = fail == 125};
+                               .host_config = r->host_config,
+                               .networking = r->networking, .keep_mounted = fail == 125};
   if (engine_create(s, &req, rec, &err) < 0) {
     cli_error(&err);
     return fail;

@@ -96,6 +96,17 @@ static const struct {
     {"container", "export", cmd_export},
     {"container", "prune", cmd_container_prune},
     {"system", "events", cmd_events},
+    {"network", "create", cmd_network_create},
+    {"network", "ls", cmd_network_ls},
+    {"network", "list", cmd_network_ls},
+    {"network", "inspect", cmd_network_inspect},
+    {"network", "rm", cmd_network_rm},
+    {"network", "remove", cmd_network_rm},
+    {"network", "prune", cmd_network_prune},
+    {"network", "connect", cmd_network_connect},
+    {"network", "disconnect", cmd_network_disconnect},
+    {"container", "net-up", cmd_container_net_up},
+    {"container", "net-down", cmd_container_net_down},
 };
 
 struct xstore *cli_open_store(const struct xocker_globals *g) {

@@ -12,6 +12,8 @@
 #include "common/xerr.h"
 #include "engine/hostconfig.h"
 #include "engine/mounts.h"
+#include "engine/netsetup.h"
+#include "network/ipam.h"
 #include "runflags.h"
 #include "runtime/names.h"
 
@@ -148,6 +150,39 @@ static int parse_log_opt(json_t *hc, const char *v, struct xerr *err) {
 }
 
 /* The flags this file handles; 1 when name is not one of them. */
+static json_t *object_member(json_t *obj, const char *key) {
+  json_t *v = json_object_get(obj, key);
+  if (!json_is_object(v)) {
+    v = json_object();
+    json_object_set_new(obj, key, v);
+  }
+  return v;
+}
+
+static json_t *exposed_ports(json_t *cfg) { return object_member(cfg, "ExposedPorts"); }
+static json_t *port_bindings(json_t *hc) { return object_member(hc, "PortBindings"); }
+
+/* --expose 80, 80/udp, 8000-8010: Config.ExposedPorts only. */
+static int parse_expose(json_t *cfg, const char *v, struct xerr *err) {
+  unsigned lo, hi;
+  char proto[8] = "tcp";
+  int n = sscanf(v, "%u-%u/%7s", &lo, &hi, proto);
+  if (n < 2) {
+    hi = 0;
+    n = sscanf(v, "%u/%7s", &lo, proto);
+    hi = lo;
+  }
+  if (n < 1 || lo < 1 || hi > 65535 || hi < lo ||
+      (strcmp(proto, "tcp") && strcmp(proto, "udp") && strcmp(proto, "sctp")))
+    return xerr_set(err, EINVAL, "invalid range format for --expose: %s", v);
+  for (unsigned p = lo; p <= hi; p++) {
+    char key[32];
+    snprintf(key, sizeof key, "%u/%s", p, proto);
+    json_object_set_new(exposed_ports(cfg), key, json_object());
+  }
+  return 0;
+}
+
 static int core_flag(struct run_request *r, const char *name, const char *v, struct xerr *err) {
   json_t *cfg = r->config, *hc = r->host_config;
   if (!strcmp(name, "detach")) r->detach = bool_value(v);
@@ -211,10 +246,29 @@ static int core_flag(struct run_request *r, const char *name, const char *v, str
   else if (!strcmp(name, "detach-keys")) r->detach_keys = v;
   else if (!strcmp(name, "platform") || !strcmp(name, "quiet")) {
     if (!strcmp(name, "quiet")) r->quiet = bool_value(v);
-  } else if (!strcmp(name, "publish") || !strcmp(name, "publish-all") || !strcmp(name, "expose") ||
-             !strcmp(name, "ip") || !strcmp(name, "mac-address") ||
-             !strcmp(name, "network-alias") || !strcmp(name, "pod")) {
-    return xerr_set(err, ENOTSUP, "--%s: networking is not available yet", name);
+  } else if (!strcmp(name, "publish")) {
+    return netports_parse(v, exposed_ports(r->config), port_bindings(hc), err);
+  } else if (!strcmp(name, "publish-all")) {
+    json_object_set_new(hc, "PublishAllPorts", json_boolean(bool_value(v)));
+  } else if (!strcmp(name, "expose")) {
+    return parse_expose(r->config, v, err);
+  } else if (!strcmp(name, "ip")) {
+    uint32_t addr;
+    if (ipam_parse_addr(v, &addr, err) < 0)
+      return xerr_set(err, EINVAL, "invalid argument \"%s\" for \"--ip\" flag: invalid IP address", v);
+    r->ip = v;
+  } else if (!strcmp(name, "mac-address")) {
+    unsigned b[6];
+    char extra;
+    if (sscanf(v, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &extra) != 6)
+      return xerr_set(err, EINVAL, "%s is not a valid mac address", v);
+    json_object_set_new(r->config, "MacAddress", json_string(v));
+  } else if (!strcmp(name, "network-alias")) {
+    if (!r->aliases)
+      r->aliases = json_array();
+    json_array_append_new(r->aliases, json_string(v));
+  } else if (!strcmp(name, "pod")) {
+    r->pod = v;
   } else return 1;
   return 0;
 }
@@ -250,6 +304,8 @@ void run_request_init(struct run_request *r) {
 }
 
 void run_request_clear(struct run_request *r) {
+  json_decref(r->aliases);
+  json_decref(r->networking);
   json_decref(r->config);
   json_decref(r->host_config);
 }
@@ -305,6 +361,16 @@ int run_flags_parse(int argc, char **argv, struct run_request *r) {
   if (argc - optind < 1)
     return cli_usage(argv[0], "\"%s\" requires at least 1 argument.", argv[0]);
   r->image = argv[optind];
+  if (r->ip || r->aliases) {
+    /* Docker's NetworkingConfig: the endpoint settings of the run's network. */
+    const char *net = json_string_value(json_object_get(r->host_config, "NetworkMode"));
+    json_t *ec = json_object();
+    if (r->ip)
+      json_object_set_new(ec, "IPAMConfig", json_pack("{s:s}", "IPv4Address", r->ip));
+    if (r->aliases)
+      json_object_set(ec, "Aliases", r->aliases);
+    r->networking = json_pack("{s:{s:o}}", "EndpointsConfig", net ? net : "default", ec);
+  }
   if (argc - optind > 1) {
     json_t *cmd = json_array();
     for (int i = optind + 1; i < argc; i++)

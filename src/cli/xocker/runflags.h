@@ -10,6 +10,9 @@ struct run_request {
   const char *image, *name, *cidfile, *pull, *detach_keys;
   bool detach, sig_proxy, quiet;
   bool attach_given, attach_stdin, attach_stdout, attach_stderr;
+  const char *ip, *pod;          /* --ip, --pod */
+  json_t *aliases;               /* --network-alias, NULL when none */
+  json_t *networking;            /* Docker's NetworkingConfig, made from --ip/--network-alias */
 };
 
 void run_request_init(struct run_request *r);
