@@ -27,6 +27,19 @@ static void join_namespace(json_t *spec, const char *type, const char *path) {
   json_array_append_new(ns, json_pack("{s:s, s:s}", "type", type, "path", path));
 }
 
+/* The hooks run with only the environment given here: PATH, and the
+ * XOCKER_* settings of the command that made the container (the firewall
+ * table, the upstream resolv.conf), so a restart by the monitor or at boot
+ * sets the network up exactly as the first start did. */
+static json_t *hook_env(void) {
+  extern char **environ;
+  json_t *env = json_pack("[s]", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  for (char **e = environ; *e; e++)
+    if (strncmp(*e, "XOCKER_", 7) == 0)
+      json_array_append_new(env, json_string(*e));
+  return env;
+}
+
 /* createRuntime runs `xocker container net-up` with the state on stdin
  * once the namespaces exist and before the process runs; poststop undoes. */
 static int add_hooks(struct xstore *s, json_t *spec, struct xerr *err) {
@@ -46,9 +59,9 @@ static int add_hooks(struct xstore *s, json_t *spec, struct xerr *err) {
       json_object_set_new(hooks, kinds[i], list);
     }
     json_array_append_new(
-        list, json_pack("{s:s, s:[s, s, s, s, s, s, s], s:[s]}", "path", self, "args", "xocker",
+        list, json_pack("{s:s, s:[s, s, s, s, s, s, s], s:o}", "path", self, "args", "xocker",
                         "--root", s->root, "--runroot", s->runroot, "container", cmds[i], "env",
-                        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
+                        hook_env()));
   }
   return 0;
 }
