@@ -167,7 +167,7 @@ int netsetup_create(struct xstore *s, const char *container_id, json_t *cfg, jso
   } else if (strncmp(mode, "container:", 10) == 0) {
     r = share_container(s, mode + 10, spec, etc, err);
   } else if (strcmp(mode, "none") == 0) {
-    r = add_hooks(s, spec, err);
+    /* A namespace of its own with lo up (the runtime raises it). */
   } else {
     r = connect_bridge(s, container_id, mode, cfg, networking, settings, etc, err);
     if (r == 0 && (r = add_hooks(s, spec, err)) < 0)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/fileutil.h"
 #include "common/xerr.h"
 #include "engine/container.h"
 #include "engine/netsetup_internal.h"
@@ -122,6 +123,30 @@ static int load_ports(struct xstore *s, struct fw_rows *r, struct xerr *err) {
   return rc == SQLITE_DONE ? 0 : store_db_error(s, err, "list published ports");
 }
 
+/* Loading libnftables and replacing the table costs more than the rest of
+ * a start, and most starts change nothing in it (no ports, a known
+ * network): the text last applied is kept in RUNROOT (gone after a reboot,
+ * like the table) and nft is called only when the text differs. */
+static int apply_if_changed(struct xstore *s, const struct fw_model *m, struct xerr *err) {
+  char path[4200];
+  snprintf(path, sizeof path, "%s/firewall.rules", s->runroot);
+  cleanup_free char *text = fw_render(m);
+  if (!text)
+    return fw_apply(m, err); /* it says what is wrong */
+  cleanup_free char *last = NULL;
+  size_t len = 0;
+  struct xerr ignored = {0};
+  if (read_file_at(AT_FDCWD, path, &last, &len, &ignored) == 0 && len == strlen(text) &&
+      memcmp(last, text, len) == 0)
+    return 0;
+  unlink(path);
+  if (fw_apply(m, err) < 0)
+    return -1;
+  if (mkdir_p(s->runroot, 0700, &ignored) == 0)
+    write_file_atomic(path, text, strlen(text), 0600, &ignored);
+  return 0;
+}
+
 /* Caller holds the network lock. */
 static int firewall_sync_locked(struct xstore *s, struct xerr *err) {
   struct fw_rows r = {0};
@@ -145,7 +170,7 @@ static int firewall_sync_locked(struct xstore *s, struct xerr *err) {
   }
   if (ret == 0) {
     struct fw_model m = {table, r.fw_nets, r.n_nets, r.fw_ports, r.n_ports};
-    ret = fw_apply(&m, err);
+    ret = apply_if_changed(s, &m, err);
   }
   fw_rows_free(&r);
   return ret;
@@ -244,8 +269,6 @@ static int up_locked(struct xstore *s, const struct container_record *c, pid_t p
     r = publish_ports(s, c, &eps[0], err);
   if (r == 0 && neps > 0)
     r = firewall_sync_locked(s, err);
-  if (r == 0 && neps == 0)
-    r = nl_netns_lo_up(pid, err);
   network_endpoints_free(eps, neps);
   if (r < 0) {
     struct xerr ignored = {0};

@@ -29,6 +29,7 @@
 #include "common/log.h"
 #include "common/xerr.h"
 #include "hooks.h"
+#include "loopback.h"
 #include "idmap.h"
 #include "process.h"
 #include "rootfs.h"
@@ -185,6 +186,8 @@ static int child_setup(struct create_ctx *cx, struct xerr *err) {
                           .in_user_ns = c->namespaces[NS_USER].present, .console_slave = -1};
   int master = -1, slave = -1;
   if (!cx->o->no_new_keyring && process_join_keyring(cx->o->id, err) < 0)
+    return -1;
+  if (c->namespaces[NS_NET].present && !c->namespaces[NS_NET].path && loopback_up(err) < 0)
     return -1;
   if (rootfs_mount_all(&rc, err) < 0)
     return -1;
