@@ -191,6 +191,8 @@ static void veth_name(const char *container_id, const char *network_id, char buf
   snprintf(buf, 16, "vx%.7s%.6s", container_id, network_id);
 }
 
+/* The first endpoint is eth0 and has the default route (Docker's primary
+ * network); later ones are eth1... with their subnet's route only. */
 static int endpoint_up(struct xstore *s, const struct endpoint *e, size_t index, pid_t pid,
                        struct xerr *err) {
   struct network n = {0};
@@ -207,7 +209,7 @@ static int endpoint_up(struct xstore *s, const struct endpoint *e, size_t index,
     r = nl_bridge_ensure(n.bridge, gw_cidr, 0, err);
   struct nl_veth v = {.host_name = host_name, .bridge = n.bridge, .netns_pid = pid,
                       .ifname = ifname, .address_cidr = addr_cidr,
-                      .gateway = n.internal ? NULL : n.gateway, .mac = e->mac};
+                      .gateway = n.internal || index > 0 ? NULL : n.gateway, .mac = e->mac};
   if (r == 0)
     r = nl_veth_add(&v, err);
   if (r == 0)

@@ -19,10 +19,40 @@ image_setup() {
 	export XOCKER_ROOT=$TESTDIR/root XOCKER_RUNROOT=$TESTDIR/run DOCKER_CONFIG=$TESTDIR/docker-config
 	mkdir -p "$DOCKER_CONFIG"
 	: >"$TESTDIR/.pids"
+	network_setup
+}
+
+# network_setup: this test's own default bridge, subnet and nftables table (they must not meet
+# the machine's or another test's), and an empty host resolv.conf, so no container or DNS server
+# of the test ever sends a query to the machine's real resolvers.
+network_setup() {
+	local n=$(((($$ % 4096) * 64 + ${BATS_TEST_NUMBER:-0}) % 12800))
+	export XOCKER_BRIDGE="xtb$(($$ % 100000))t${BATS_TEST_NUMBER:-0}"
+	export XOCKER_BRIDGE_SUBNET="10.$((200 + n / 256)).$((n % 256)).0/24"
+	export XOCKER_NFT_TABLE="xt_$$_${BATS_TEST_NUMBER:-0}"
+	export XOCKER_RESOLV_CONF=$TESTDIR/host-resolv.conf
+	: >"$XOCKER_RESOLV_CONF"
+}
+
+# network_teardown: what networking left on the host (containers are gone by now): user networks
+# (their bridges and DNS servers), the default bridge, the table.
+network_teardown() {
+	local f pid
+	if [ -x "${XOCKER:-}" ] && [ -f "$XOCKER_ROOT/xocker.db" ]; then
+		timeout 30 "$XOCKER" network prune -f >/dev/null 2>&1
+	fi
+	for f in "$XOCKER_RUNROOT"/networks/*/dnsmasq.pid; do
+		[ -f "$f" ] || continue
+		pid=$(cat "$f" 2>/dev/null) && [[ "$pid" =~ ^[0-9]+$ ]] && ((pid > 1)) && kill -TERM "$pid" 2>/dev/null
+	done
+	ip link del "$XOCKER_BRIDGE" 2>/dev/null
+	nft delete table ip "$XOCKER_NFT_TABLE" 2>/dev/null
+	return 0
 }
 
 image_teardown() {
 	[ -n "${TESTDIR:-}" ] && [ -d "$TESTDIR" ] || return 0
+	network_teardown
 	local pid mnt
 	while read -r pid; do
 		[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && { sleep 0.1; kill -KILL "$pid" 2>/dev/null; }

@@ -166,6 +166,46 @@ static json_t *labels_text(json_t *labels) {
   return json_string(buf);
 }
 
+/* ps's PORTS: "0.0.0.0:8080->80/tcp, 443/tcp" (published while running,
+ * exposed ports alone otherwise), in the order the record keeps them. */
+static void ports_text(json_t *rec, bool running, char *buf, size_t len) {
+  json_t *ports = json_object_get(json_object_get(rec, "NetworkSettings"), "Ports");
+  size_t n = 0;
+  buf[0] = '\0';
+  const char *key;
+  json_t *list;
+  json_object_foreach(ports, key, list) {
+    size_t i;
+    json_t *b;
+    if (!running)
+      return;
+    if (!json_array_size(list)) {
+      if (n < len)
+        n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : "", key);
+      continue;
+    }
+    json_array_foreach(list, i, b) {
+      const char *ip = json_string_value(json_object_get(b, "HostIp"));
+      const char *hp = json_string_value(json_object_get(b, "HostPort"));
+      if (n < len)
+        n += (size_t)snprintf(buf + n, len - n, "%s%s:%s->%s", n ? ", " : "", ip ? ip : "",
+                              hp ? hp : "", key);
+    }
+  }
+}
+
+/* ps's NETWORKS: the names the container is attached to, comma-separated. */
+static void networks_text(json_t *rec, char *buf, size_t len) {
+  size_t n = 0;
+  buf[0] = '\0';
+  const char *key;
+  json_t *v;
+  json_object_foreach(json_object_get(json_object_get(rec, "NetworkSettings"), "Networks"), key, v) {
+    if (n < len)
+      n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? "," : "", key);
+  }
+}
+
 json_t *container_ps_row(struct xstore *s, const struct container_record *c,
                          const struct cstate *st, bool no_trunc, const char *size) {
   (void)s;
@@ -184,11 +224,14 @@ json_t *container_ps_row(struct xstore *s, const struct container_record *c,
   localtime_r(&t, &tm);
   strftime(created_at, sizeof created_at, "%Y-%m-%d %H:%M:%S %z %Z", &tm);
   json_t *cfg = json_object_get(rec, "Config");
+  char ports[2048], networks[1024];
+  ports_text(rec, cstate_running(st), ports, sizeof ports);
+  networks_text(rec, networks, sizeof networks);
   json_t *row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ID", id,
                           "Image", c->image_name, "Command", cmdq, "CreatedAt", created_at,
-                          "RunningFor", created, "Ports", "", "Status", status, "Size",
+                          "RunningFor", created, "Ports", ports, "Status", status, "Size",
                           size ? size : "", "Names", c->name, "State", st->status, "Networks",
-                          "", "Mounts", "");
+                          networks, "Mounts", "");
   json_object_set_new(row, "Labels", labels_text(json_object_get(cfg, "Labels")));
   json_decref(rec);
   return row;
