@@ -88,6 +88,12 @@ all: $(BUILD)/xocker-monitor
 $(BUILD)/xocker-monitor: $(MONITOR_OBJ)
 	$(CC) $(MONITOR_LINK) $(LDFLAGS) -o $@ $(MONITOR_OBJ)
 
+# A pod's infra process (src/pause): static, no sanitizer, it runs inside the pod's container.
+all: $(BUILD)/xocker-pause
+$(BUILD)/xocker-pause: src/pause/main.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c17 -D_GNU_SOURCE -static -O2 $(WARN) -o $@ $<
+
 # The static helper the integration tests copy into a container's rootfs.
 all: $(BUILD)/xhelper
 $(BUILD)/xhelper: tests/helper/xhelper.c

@@ -72,6 +72,11 @@ struct create_request {
 int engine_create(struct xstore *s, const struct create_request *req,
                   struct container_record *out, struct xerr *err);
 
+/* Point the bundle's joined namespaces (container:NAME modes) at the other
+ * container's current init; an error when it does not run (nsrefresh.c). */
+int engine_refresh_joined_namespaces(struct xstore *s, const struct container_record *c,
+                                     struct xerr *err);
+
 /* ---- start (start.c) ---- */
 struct start_handle {
   int sync_fd;

@@ -169,7 +169,8 @@ int engine_start_begin(struct xstore *s, const struct container_record *c,
   strncat(marker, "/stopped", sizeof marker - strlen(marker) - 1);
   unlink(marker);
   char rootfs[4096];
-  if (container_mount(s, c, rootfs, sizeof rootfs, err) < 0)
+  if (engine_refresh_joined_namespaces(s, c, err) < 0 ||
+      container_mount(s, c, rootfs, sizeof rootfs, err) < 0)
     return -1;
   cleanup_strv char **argv = NULL;
   if (monitor_argv(s, c, &argv, err) < 0)

@@ -91,7 +91,11 @@ static const char SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS published_ports("
     "  proto TEXT NOT NULL, host_port INTEGER NOT NULL, host_ip TEXT NOT NULL,"
     "  container_id TEXT NOT NULL, container_ip TEXT NOT NULL, container_port INTEGER NOT NULL,"
-    "  bridge TEXT NOT NULL, PRIMARY KEY(proto, host_port));";
+    "  bridge TEXT NOT NULL, PRIMARY KEY(proto, host_port));"
+    /* engine/pod.c: pods; members carry the label xocker.pod=<id>. */
+    "CREATE TABLE IF NOT EXISTS pods("
+    "  id TEXT PRIMARY KEY, name TEXT UNIQUE NOT NULL, infra_id TEXT NOT NULL,"
+    "  created TEXT NOT NULL, labels TEXT);";
 
 int store_db_error(struct xstore *s, struct xerr *err, const char *what) {
   int code = s && s->db ? sqlite3_errcode(s->db) : SQLITE_ERROR;

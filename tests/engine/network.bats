@@ -364,3 +364,52 @@ teardown() {
 	xocker network rm cl >/dev/null
 	[ -z "$(ip -br link | awk '$1 ~ /^vx/' | grep -F "vx${id:0:7}")" ]
 }
+
+@test "pods: containers of a pod talk over localhost and share its published port; stop, start, rm" {
+	port=$(free_port)
+	pod=$(xocker pod create --name pd -p "$port:80" --label tier=web)
+	[[ "$pod" =~ ^[0-9a-f]{64}$ ]]
+	run xocker pod ls
+	[[ "${lines[0]}" =~ ^POD\ ID\ +NAME\ +STATUS\ +CREATED\ +INFRA\ ID\ +#\ OF\ CONTAINERS$ ]]
+	[[ "${lines[1]}" == "${pod:0:12}   pd "*" Created "* ]]
+	xocker run -d --pod pd --name pw busybox sh -c 'mkdir -p /www && echo from-the-pod >/www/index.html && exec httpd -f -p 80 -h /www' >/dev/null
+	run xocker run --rm --pod pd busybox sh -c 'timeout 5 wget -qO- http://127.0.0.1/'
+	[ "$status" -eq 0 ]
+	[ "$output" = from-the-pod ]
+	wait_for curl -fsS -m 2 "http://127.0.0.1:$port/"
+	[ "$(curl -fsS -m 5 "http://127.0.0.1:$port/")" = from-the-pod ]
+	[ "$(xocker pod inspect -f '{{.State}} {{.NumContainers}} {{.Labels.tier}}' pd)" = "Running 2 web" ]
+	infra=$(xocker pod inspect -f '{{.InfraContainerID}}' pd)
+	[ "$(xocker inspect -f '{{.Config.Entrypoint}}' "$infra")" = "[/.xocker-pause]" ]
+	# Stopped and started again: the members join the new infra's namespaces.
+	xocker pod stop -t 1 pd >/dev/null
+	[ "$(xocker pod inspect -f '{{.State}}' pd)" = Exited ]
+	xocker pod start pd >/dev/null
+	wait_for curl -fsS -m 2 "http://127.0.0.1:$port/"
+	run xocker pod rm pd
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"cannot remove container"*"as it is running"* ]]
+	run xocker pod rm -f pd
+	[ "$status" -eq 0 ]
+	[ "$output" = "$pod" ]
+	[ -z "$(xocker ps -aq)" ]
+	[ -z "$(xocker pod ls -q)" ]
+	[ "$(ip -br link | awk '$1 ~ /^vx/' | grep -c -F "vx${infra:0:7}")" -eq 0 ]
+}
+
+@test "pods: bad input (ports or a network on a member, unknown pod, a taken name) leaves nothing" {
+	xocker pod create --name pd >/dev/null
+	run xocker run -d --pod pd -p 8080:80 busybox true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"published or exposed ports must be defined when the pod is created"* ]]
+	run xocker run -d --pod pd --network none busybox true
+	[ "$status" -eq 125 ]
+	run xocker run -d --pod nosuch busybox true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"no pod with name or ID nosuch found"* ]]
+	run xocker pod create --name pd
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"pod already exists"* ]]
+	[ "$(xocker ps -aq | wc -l)" -eq 1 ]
+	[ "$(xocker pod ls -q | wc -l)" -eq 1 ]
+}

@@ -95,6 +95,12 @@ int cmd_network_rm(const struct xocker_globals *g, int argc, char **argv);
 int cmd_network_prune(const struct xocker_globals *g, int argc, char **argv);
 int cmd_network_connect(const struct xocker_globals *g, int argc, char **argv);
 int cmd_network_disconnect(const struct xocker_globals *g, int argc, char **argv);
+int cmd_pod_create(const struct xocker_globals *g, int argc, char **argv);
+int cmd_pod_ls(const struct xocker_globals *g, int argc, char **argv);
+int cmd_pod_inspect(const struct xocker_globals *g, int argc, char **argv);
+int cmd_pod_start(const struct xocker_globals *g, int argc, char **argv);
+int cmd_pod_stop(const struct xocker_globals *g, int argc, char **argv);
+int cmd_pod_rm(const struct xocker_globals *g, int argc, char **argv);
 int cmd_container_net_up(const struct xocker_globals *g, int argc, char **argv);
 int cmd_container_net_down(const struct xocker_globals *g, int argc, char **argv);
 

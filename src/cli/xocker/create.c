@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "common/xerr.h"
 #include "engine/container.h"
+#include "engine/pod.h"
 #include "engine/monitor_proto.h"
 #include "image/image.h"
 #include "image/store.h"
@@ -43,6 +44,16 @@ static int pull_image(const char *image, struct xerr *err) {
 }
 
 /* --pull: missing (pull when not here), always, never. */
+/* --pod NAME: join the pod's namespaces (its infra starts if needed). */
+static int join_pod(struct xstore *s, struct run_request *r, struct xerr *err) {
+  struct pod p = {0};
+  if (pod_lookup(s, r->pod, &p, err) < 0)
+    return -1;
+  int ret = pod_join(s, &p, r->config, r->host_config, err);
+  pod_clear(&p);
+  return ret;
+}
+
 static int ensure_image(struct xstore *s, const struct run_request *r, struct xerr *err) {
   struct image_record img;
   bool have = image_lookup(s, r->image, &img, err) == 0;
@@ -106,6 +117,10 @@ static int create_container(struct xstore *s, struct run_request *r,
       strcmp(policy, "no") != 0) {
     fprintf(stderr, "Conflicting options: --restart and --rm\nSee 'xocker run --help'.\n");
     return 125;
+  }
+  if (r->pod && join_pod(s, r, &err) < 0) {
+    cli_error(&err);
+    return fail;
   }
   struct create_request req = {.image = r->image, .name = r->name, .config = r->config,
                                .host_config = r->host_config,
