@@ -233,7 +233,7 @@ load helpers
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" =~ ^CONTAINER\ ID\ +NAME\ +CPU\ %\ +MEM\ USAGE\ /\ LIMIT\ +MEM\ %\ +NET\ I/O\ +BLOCK\ I/O\ +PIDS$ ]]
 	[ "${#lines[@]}" -eq 2 ]
-	[[ "${lines[1]}" =~ ^${id:0:12}\ +st1\ +[0-9]+\.[0-9]{2}%\ +[0-9.]+(B|KiB|MiB)\ /\ [0-9.]+(MiB|GiB|TiB)\ +[0-9]+\.[0-9]{2}%\ +0B\ /\ 0B\ +[0-9.]+[kMG]?B\ /\ [0-9.]+[kMG]?B\ +1$ ]]
+	[[ "${lines[1]}" =~ ^${id:0:12}\ +st1\ +[0-9]+\.[0-9]{2}%\ +[0-9.]+(B|KiB|MiB)\ /\ [0-9.]+(MiB|GiB|TiB)\ +[0-9]+\.[0-9]{2}%\ +[0-9.]+[kMG]?B\ /\ [0-9.]+[kMG]?B\ +[0-9.]+[kMG]?B\ /\ [0-9.]+[kMG]?B\ +1$ ]]
 	# A busy loop shows CPU use measured over two samples.
 	cpu=$(xocker stats --no-stream --format '{{.CPUPerc}}' st1)
 	[ "${cpu%%.*}" -ge 5 ]
@@ -244,7 +244,8 @@ load helpers
 }
 
 @test "stats: --format templates, json, --no-trunc, the memory limit" {
-	id=$(xocker run -d --name st3 -m 64m busybox sleep 100)
+	# No network but lo (which stats leaves out): NET I/O is 0B / 0B.
+	id=$(xocker run -d --name st3 -m 64m --network none busybox sleep 100)
 	run xocker stats --no-stream --no-trunc --format 'table {{.Container}}\t{{.ID}}\t{{.MemUsage}}' st3
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" =~ ^CONTAINER\ +CONTAINER\ ID\ +MEM\ USAGE\ /\ LIMIT$ ]]
@@ -253,6 +254,14 @@ load helpers
 	[ "$(echo "$output" | jq -r .Name)" = st3 ]
 	[ "$(echo "$output" | jq -r .PIDs)" = 1 ]
 	[ "$(echo "$output" | jq -r .NetIO)" = "0B / 0B" ]
+}
+
+@test "stats: NET I/O counts the container's traffic on its network" {
+	id=$(xocker run -d --name st4 busybox sleep 100)
+	run xocker exec st4 ping -c3 -s 1000 -i 0.2 "${XOCKER_BRIDGE_SUBNET%.0/24}.1"
+	[ "$status" -eq 0 ]
+	net=$(xocker stats --no-stream --format '{{.NetIO}}' st4)
+	[[ "$net" =~ ^[0-9.]+kB\ /\ [0-9.]+kB$ ]]
 }
 
 @test "stats: live mode redraws and ends when the named containers stop" {
