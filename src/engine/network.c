@@ -193,9 +193,9 @@ static int pick_subnet(struct xstore *s, char *buf, size_t len, struct xerr *err
   char cand[20];
   for (int i = 0; i < 13 + 16; i++) {
     if (i < 13)
-      snprintf(cand, sizeof cand, "172.%d.0.0/16", 19 + i);
+      snprintf(cand, sizeof cand, "172.%u.0.0/16", (unsigned)(unsigned char)(19 + i));
     else
-      snprintf(cand, sizeof cand, "192.168.%d.0/20", (i - 13) * 16);
+      snprintf(cand, sizeof cand, "192.168.%u.0/20", (unsigned)(unsigned char)((i - 13) * 16));
     struct ipv4_net net;
     if (ipam_parse_subnet(cand, &net, err) < 0)
       return -1;
