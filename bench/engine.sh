@@ -2,7 +2,7 @@
 # bench/engine.sh [--record] [--runs N] [--warmup N] [--count N] [--peer-count N] [XOCKER]
 #
 # Issue 5's engine figures, xocker beside Podman (crun, no network):
-#   1. start-up: `xocker run --rm busybox true` and
+#   1. start-up: `xocker run --rm --network none busybox true` and
 #      `nscg podman --runtime crun run --rm --pull=never --network none busybox true`, hyperfine
 #      (--runs timed runs, default 30, after --warmup untimed ones, default 3), medians side by
 #      side and their ratio (target: xocker at most 1/5 of Podman).
@@ -86,7 +86,8 @@ emit() { printf '%s\n' "$*" | tee -a "$out"; }
 
 # ---- 1. start-up -------------------------------------------------------------------------------
 
-xcmd="$xocker run --rm busybox true"
+# No network on either side (bench/network.sh times both with their default networks).
+xcmd="$xocker run --rm --network none busybox true"
 pcmd="$PEERS/nscg $podman --runtime crun run --rm --pull=never --network none busybox true"
 $xcmd || die "xocker cannot run busybox"
 $pcmd || die "podman cannot run busybox"
@@ -138,7 +139,7 @@ emit ""
 emit "| engine | containers | total s | s per container | monitor | monitors | RSS MiB per monitor | PSS MiB per monitor |"
 emit "|---|---:|---:|---:|---|---:|---:|---:|"
 
-xsecs=$(start_many "$count" "$xocker" run -d --name)
+xsecs=$(start_many "$count" "$xocker" run -d --network none --name)
 sleep 1
 mapfile -t xpids < <(cat "$XOCKER_RUNROOT"/containers/*/monitor.pid 2>/dev/null)
 read -r xrss xpss < <(rss_pss "${xpids[@]}")
@@ -170,8 +171,8 @@ if ((record)); then
 		echo ""
 		echo "\`bench/engine.sh --record --runs $runs --warmup $warmup --count $count --peer-count $peer_count $xocker\`"
 		echo "on commit $(git rev-parse --short HEAD) ($(uname -sr), $(nproc) CPUs), $(hyperfine --version), $(podman --version), $(crun --version | head -1)."
-		echo "Timed: \`$xocker run --rm busybox true\` and \`nscg podman --runtime crun run --rm --pull=never --network none busybox true\`;"
-		echo "then \`xocker run -d --name bench-I busybox sleep 3600\` (and \`podman run -d --pull=never --network none --name bench-I busybox sleep 3600\`) in a loop; RSS/PSS from /proc/PID/smaps_rollup of each xocker-monitor (RUNROOT/containers/*/monitor.pid) and each conmon (.State.ConmonPid)."
+		echo "Timed: \`$xocker run --rm --network none busybox true\` and \`nscg podman --runtime crun run --rm --pull=never --network none busybox true\`;"
+		echo "then \`xocker run -d --network none --name bench-I busybox sleep 3600\` (and \`podman run -d --pull=never --network none --name bench-I busybox sleep 3600\`) in a loop; RSS/PSS from /proc/PID/smaps_rollup of each xocker-monitor (RUNROOT/containers/*/monitor.pid) and each conmon (.State.ConmonPid)."
 		echo ""
 		cat "$out"
 	} >>"$REPO/bench/RESULTS.md"
