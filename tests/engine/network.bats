@@ -413,3 +413,24 @@ teardown() {
 	[ "$(xocker ps -aq | wc -l)" -eq 1 ]
 	[ "$(xocker pod ls -q | wc -l)" -eq 1 ]
 }
+
+@test "other names go to the host's resolvers, and only when the host has some" {
+	# The stand-in for the host's resolver: a dnsmasq of the test's own on a loopback address.
+	local x=${XOCKER_BRIDGE_SUBNET#10.*.}
+	local upstream=127.77.${x%.0/24}.53
+	dnsmasq --conf-file=/dev/null --keep-in-foreground --no-resolv --no-hosts --bind-interfaces \
+		--listen-address="$upstream" --address=/outside.test/192.0.2.77 --pid-file= &
+	track_pid $!
+	xocker network create --subnet "$(user_subnet 0)" fw >/dev/null
+	xocker run -d --name r1 --network fw busybox sleep 100 >/dev/null
+	# The host has no resolver (the test's empty resolv.conf): nothing is forwarded.
+	run xocker exec r1 nslookup outside.test
+	[[ "$output" != *192.0.2.77* ]]
+	# Now it has one.
+	echo "nameserver $upstream" >"$XOCKER_RESOLV_CONF"
+	touch -d '+2 seconds' "$XOCKER_RESOLV_CONF"
+	wait_for sh -c "\"$XOCKER\" exec r1 nslookup outside.test | grep -q 192.0.2.77"
+	# Local names still come first.
+	run xocker exec r1 nslookup r1
+	[[ "$output" == *"Address: $(user_subnet 0 | cut -d. -f1-3)."* ]]
+}
