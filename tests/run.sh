@@ -123,6 +123,8 @@ main() {
 		return
 	fi
 
+	host_state >"$REPO/build/host-before.txt"
+
 	# Builds. A configuration that does not build skips the tests that need it (stale binaries
 	# from an earlier build must not pass in its place).
 	local built=1 built_asan=1
@@ -177,8 +179,33 @@ main() {
 		section "integration-asan: skipped (tests/integration/.no-asan exists)"
 	elif ((built_asan)); then
 		XRUN=$REPO/build-asan/xrun run_tap integration-asan "$BATS_RUN_TIMEOUT" bats --tap tests/integration
+		check_host_left_alone
 	else
 		section "integration-asan: skipped (make -j2 SANITIZE=1 failed)"
+	fi
+}
+
+# host_state: the network devices, network namespaces and nftables tables of the machine, one a
+# line (what the tests must leave as they found it).
+host_state() {
+	{
+		ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print "link " $2 }'
+		ip netns list 2>/dev/null | awk '{ print "netns " $1 }'
+		nft list tables 2>/dev/null | sed 's/^/nft /'
+	} | sort
+}
+
+# check_host_left_alone: one more result, failed when the suites left devices, namespaces or
+# tables behind that were not there before them.
+check_host_left_alone() {
+	section "host: no network devices, namespaces or nftables tables left behind"
+	local extra
+	extra=$(comm -13 "$REPO/build/host-before.txt" <(host_state))
+	if [[ -z "$extra" ]]; then
+		echo "ok - the tests left no network devices, namespaces or nftables tables behind"
+		passed=$((passed + 1))
+	else
+		fail_line "the tests left behind: $(tr '\n' ' ' <<<"$extra")"
 	fi
 }
 
