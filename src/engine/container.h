@@ -72,6 +72,10 @@ struct create_request {
 int engine_create(struct xstore *s, const struct create_request *req,
                   struct container_record *out, struct xerr *err);
 
+/* The init pid of the running container ref (its full id into id when not
+ * NULL); Docker's "cannot join WHAT of a non running container" else. */
+int engine_joinable_pid(struct xstore *s, const char *ref, const char *what, pid_t *pid,
+                        char id[65], struct xerr *err);
 /* Point the bundle's joined namespaces (container:NAME modes) at the other
  * container's current init; an error when it does not run (nsrefresh.c). */
 int engine_refresh_joined_namespaces(struct xstore *s, const struct container_record *c,

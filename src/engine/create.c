@@ -152,18 +152,11 @@ static void cgroups_path(json_t *hc, const char *id, char *buf, size_t len) {
 /* --ipc/--pid container:NAME: that container's namespace, if it runs. */
 static int resolve_ns(void *ctx, const char *name, const char *ns, char *path, size_t len,
                       struct xerr *err) {
-  struct xstore *s = ctx;
-  struct container_record other;
-  if (container_lookup(s, name, &other, err) < 0)
+  pid_t pid = 0;
+  if (engine_joinable_pid(ctx, name, "namespace", &pid, NULL, err) < 0)
     return -1;
-  struct cstate st;
-  int r = cstate_load(s, other.id, &st, err);
-  if (r == 0 && (!cstate_running(&st) || st.pid <= 0))
-    r = xerr_set(err, EINVAL, "cannot join namespace of a non running container: %s", other.id);
-  if (r == 0)
-    snprintf(path, len, "/proc/%d/ns/%s", (int)st.pid, ns);
-  container_record_clear(&other);
-  return r;
+  snprintf(path, len, "/proc/%d/ns/%s", (int)pid, ns);
+  return 0;
 }
 
 /* Everything after the storage exists: on failure the caller removes it. */

@@ -135,21 +135,15 @@ static int connect_bridge(struct xstore *s, const char *id, const char *mode, js
  * hosts and resolv.conf. */
 static int share_container(struct xstore *s, const char *ref, json_t *spec, struct net_etc *etc,
                            struct xerr *err) {
-  struct container_record other = {0};
-  if (container_lookup(s, ref, &other, err) < 0)
+  pid_t pid = 0;
+  char id[65];
+  if (engine_joinable_pid(s, ref, "network", &pid, id, err) < 0)
     return -1;
-  struct cstate st = {0};
-  int r = cstate_load(s, other.id, &st, err);
-  if (r == 0 && (!cstate_running(&st) || st.pid <= 0))
-    r = xerr_set(err, EINVAL, "cannot join network of a non running container: %s", other.id);
-  if (r == 0) {
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/ns/net", (int)st.pid);
-    join_namespace(spec, "network", path);
-    engine_container_dir(s, other.id, etc->share_dir, sizeof etc->share_dir);
-  }
-  container_record_clear(&other);
-  return r;
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/ns/net", (int)pid);
+  join_namespace(spec, "network", path);
+  engine_container_dir(s, id, etc->share_dir, sizeof etc->share_dir);
+  return 0;
 }
 
 int netsetup_create(struct xstore *s, const char *container_id, json_t *cfg, json_t *hc,

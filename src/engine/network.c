@@ -8,10 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "common/cleanup.h"
 #include "common/proc.h"
+#include "common/randid.h"
 #include "common/xerr.h"
 #include "engine/netsetup.h"
 #include "image/store.h"
@@ -89,14 +89,6 @@ static int find_where(struct xstore *s, const char *where, const char *arg, stru
     return xerr_set(err, EINVAL, "network %s is ambiguous (more than one network matches)", arg);
   }
   return 1;
-}
-
-static void random_id(char out[65]) {
-  unsigned char raw[32];
-  if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
-    memset(raw, 0x5a, sizeof raw); /* never on Linux >= 3.17 with 32 bytes */
-  for (size_t i = 0; i < sizeof raw; i++)
-    snprintf(out + 2 * i, 3, "%02x", raw[i]);
 }
 
 static int insert_row(struct xstore *s, const struct network *n, struct xerr *err) {
@@ -270,7 +262,8 @@ static int fill_network(struct xstore *s, const struct network_create_opts *o, s
   if (strcmp(o->name, "host") == 0 || strcmp(o->name, "none") == 0 ||
       strcmp(o->name, NETWORK_DEFAULT_NAME) == 0)
     return xerr_set(err, EPERM, "%s is a pre-defined network and cannot be created", o->name);
-  random_id(n->id);
+  if (random_id(n->id, err) < 0)
+    return -1;
   snprintf(n->name, sizeof n->name, "%s", o->name);
   snprintf(n->driver, sizeof n->driver, "bridge");
   n->internal = o->internal;
@@ -315,7 +308,8 @@ int network_create(struct xstore *s, const struct network_create_opts *o, struct
 static int make_default(struct xstore *s, struct xerr *err) {
   const char *bridge = getenv("XOCKER_BRIDGE"), *subnet = getenv("XOCKER_BRIDGE_SUBNET");
   struct network n = {0};
-  random_id(n.id);
+  if (random_id(n.id, err) < 0)
+    return -1;
   snprintf(n.name, sizeof n.name, NETWORK_DEFAULT_NAME);
   snprintf(n.driver, sizeof n.driver, "bridge");
   snprintf(n.bridge, sizeof n.bridge, "%s", bridge && *bridge ? bridge : DEFAULT_BRIDGE);

@@ -23,8 +23,8 @@ static const struct {
     {"PidMode", "pid", "pid"},
 };
 
-static int current_pid(struct xstore *s, const char *ref, const char *what, pid_t *pid,
-                       struct xerr *err) {
+int engine_joinable_pid(struct xstore *s, const char *ref, const char *what, pid_t *pid,
+                        char id[65], struct xerr *err) {
   struct container_record other = {0};
   if (container_lookup(s, ref, &other, err) < 0)
     return -1;
@@ -33,6 +33,8 @@ static int current_pid(struct xstore *s, const char *ref, const char *what, pid_
   if (r == 0 && (!cstate_running(&st) || st.pid <= 0))
     r = xerr_set(err, EINVAL, "cannot join %s of a non running container: %s", what, other.id);
   *pid = st.pid;
+  if (id)
+    snprintf(id, 65, "%s", other.id);
   container_record_clear(&other);
   return r;
 }
@@ -68,7 +70,7 @@ int engine_refresh_joined_namespaces(struct xstore *s, const struct container_re
     if (!mode || strncmp(mode, "container:", 10) != 0)
       continue;
     pid_t pid = 0;
-    if (current_pid(s, mode + 10, JOINABLE[i].type, &pid, err) < 0) {
+    if (engine_joinable_pid(s, mode + 10, JOINABLE[i].type, &pid, NULL, err) < 0) {
       r = -1;
       break;
     }

@@ -6,11 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "common/cleanup.h"
 #include "common/proc.h"
 #include "common/strv.h"
+#include "common/randid.h"
 #include "common/xerr.h"
 #include "engine/container.h"
 #include "engine/hostconfig.h"
@@ -144,14 +144,6 @@ int pod_members(struct xstore *s, const struct pod *p, char ***ids, struct xerr 
 
 /* ---- create ---- */
 
-static void random_id(char out[65]) {
-  unsigned char raw[32];
-  if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
-    memset(raw, 0x6b, sizeof raw);
-  for (size_t i = 0; i < sizeof raw; i++)
-    snprintf(out + 2 * i, 3, "%02x", raw[i]);
-}
-
 static int insert_row(struct xstore *s, const struct pod *p, struct xerr *err) {
   cleanup_stmt sqlite3_stmt *st = NULL;
   if (sqlite3_prepare_v2(s->db,
@@ -209,7 +201,8 @@ static int create_infra(struct xstore *s, struct pod *p, json_t *cfg, json_t *hc
 int pod_create(struct xstore *s, const char *name, json_t *labels, json_t *infra_cfg,
                json_t *infra_hc, struct pod *out, struct xerr *err) {
   memset(out, 0, sizeof *out);
-  random_id(out->id);
+  if (random_id(out->id, err) < 0)
+    return -1;
   if (name)
     snprintf(out->name, sizeof out->name, "%s", name);
   else

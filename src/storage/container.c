@@ -19,6 +19,7 @@
 
 #include "common/cleanup.h"
 #include "common/fileutil.h"
+#include "common/randid.h"
 #include "common/xerr.h"
 #include "image/image.h"
 #include "image/store.h"
@@ -63,15 +64,6 @@ static int check_name(const char *name, struct xerr *err) {
     return xerr_set(err, EINVAL,
                      "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
                      name);
-  return 0;
-}
-
-static int new_id(char out[CONTAINER_ID_LEN + 1], struct xerr *err) {
-  unsigned char raw[CONTAINER_ID_LEN / 2];
-  if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
-    return xerr_make(err, errno, "container id");
-  for (size_t i = 0; i < sizeof raw; i++)
-    snprintf(out + 2 * i, 3, "%02x", raw[i]);
   return 0;
 }
 
@@ -284,7 +276,7 @@ int container_create(struct xstore *s, const char *image, const char *name, cons
   if (r < 0)
     return -1;
   const struct storage_driver *drv;
-  if (storage_driver_default(s, &drv, err) < 0 || new_id(c.id, err) < 0) {
+  if (storage_driver_default(s, &drv, err) < 0 || random_id(c.id, err) < 0) {
     layer_stack_free(&ls);
     return -1;
   }

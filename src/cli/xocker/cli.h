@@ -122,6 +122,9 @@ int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(print
  * Docker's CLI, until "--"): '?' after printing Docker's message for an
  * unknown flag or a missing value. */
 int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts);
+/* "k=v" into obj as a string member ("k" alone is k=""): Docker's --label
+ * and --opt values. */
+void cli_put_key_value(void *obj, const char *kv);
 /* Print a JSON value indented by 4, as `docker inspect` does. */
 void cli_print_json(void *json);
 

@@ -16,14 +16,6 @@
 #include "storage/container.h"
 #include "template.h"
 
-/* "k=v" into obj ("k" alone is k=""). */
-static void put_key_value(json_t *obj, const char *kv) {
-  const char *eq = strchr(kv, '=');
-  cleanup_free char *key = eq ? strndup(kv, (size_t)(eq - kv)) : strdup(kv);
-  if (key)
-    json_object_set_new(obj, key, json_string(eq ? eq + 1 : ""));
-}
-
 /* ---- create ---- */
 
 int cmd_network_create(const struct xocker_globals *g, int argc, char **argv) {
@@ -45,8 +37,8 @@ int cmd_network_create(const struct xocker_globals *g, int argc, char **argv) {
     case 'g': o.gateway = optarg; break;
     case 'r': o.ip_range = optarg; break;
     case 'i': o.internal = true; break;
-    case 'l': put_key_value(labels, optarg); break;
-    case 'o': put_key_value(options, optarg); break;
+    case 'l': cli_put_key_value(labels, optarg); break;
+    case 'o': cli_put_key_value(options, optarg); break;
     case 'a': break;
     case 'h':
       printf("\nUsage:  xocker network create [OPTIONS] NETWORK\n\nCreate a network\n\nOptions:\n"

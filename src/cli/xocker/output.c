@@ -1,5 +1,6 @@
 /* Output helpers shared by the xocker commands: Docker's sizes, durations and
  * aligned tables. */
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,4 +152,12 @@ void table_free(struct table *t) {
     free(t->cells[i]);
   free(t->cells);
   free(t);
+}
+
+void cli_put_key_value(void *obj, const char *kv) {
+  const char *eq = strchr(kv, '=');
+  char *key = eq ? strndup(kv, (size_t)(eq - kv)) : strdup(kv);
+  if (key)
+    json_object_set_new(obj, key, json_string(eq ? eq + 1 : ""));
+  free(key);
 }

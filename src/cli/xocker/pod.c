@@ -16,13 +16,6 @@
 #include "image/store.h"
 #include "template.h"
 
-static void put_key_value(json_t *obj, const char *kv) {
-  const char *eq = strchr(kv, '=');
-  cleanup_free char *key = eq ? strndup(kv, (size_t)(eq - kv)) : strdup(kv);
-  if (key)
-    json_object_set_new(obj, key, json_string(eq ? eq + 1 : ""));
-}
-
 static void append_string(json_t *obj, const char *key, const char *value) {
   json_t *list = json_object_get(obj, key);
   if (!json_is_array(list)) {
@@ -66,7 +59,7 @@ int cmd_pod_create(const struct xocker_globals *g, int argc, char **argv) {
         goto out;
       }
       break;
-    case 'l': put_key_value(labels, optarg); break;
+    case 'l': cli_put_key_value(labels, optarg); break;
     case 'N': json_object_set_new(hc, "NetworkMode", json_string(optarg)); break;
     case 'H': json_object_set_new(cfg, "Hostname", json_string(optarg)); break;
     case 'D': append_string(hc, "Dns", optarg); break;

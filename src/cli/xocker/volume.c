@@ -17,14 +17,6 @@
 
 #define MAX_FILTERS 16
 
-/* "k=v" into obj (Docker's --label and --opt; "k" alone is k=""). */
-static void put_key_value(json_t *obj, const char *kv) {
-  const char *eq = strchr(kv, '=');
-  cleanup_free char *key = eq ? strndup(kv, (size_t)(eq - kv)) : strdup(kv);
-  if (key)
-    json_object_set_new(obj, key, json_string(eq ? eq + 1 : ""));
-}
-
 /* ---- create ---- */
 
 int cmd_volume_create(const struct xocker_globals *g, int argc, char **argv) {
@@ -40,8 +32,8 @@ int cmd_volume_create(const struct xocker_globals *g, int argc, char **argv) {
   while ((c = cli_getopt(argc, argv, "d:o:h", longopts)) != -1) {
     switch (c) {
     case 'd': driver = optarg; break;
-    case 'l': put_key_value(labels, optarg); break;
-    case 'o': put_key_value(options, optarg); break;
+    case 'l': cli_put_key_value(labels, optarg); break;
+    case 'o': cli_put_key_value(options, optarg); break;
     case 'n': name = optarg; break;
     case 'h':
       printf("\nUsage:  xocker volume create [OPTIONS] [VOLUME]\n\nCreate a volume\n\n"
