@@ -183,6 +183,10 @@ static void print_rows(const struct net_row *rows, size_t n, bool quiet, bool no
   }
 }
 
+static int by_name(const void *a, const void *b) {
+  return strcmp(((const struct net_row *)a)->name, ((const struct net_row *)b)->name);
+}
+
 int cmd_network_ls(const struct xocker_globals *g, int argc, char **argv) {
   static const struct option longopts[] = {
       {"quiet", no_argument, NULL, 'q'}, {"filter", required_argument, NULL, 'f'},
@@ -242,8 +246,10 @@ int cmd_network_ls(const struct xocker_globals *g, int argc, char **argv) {
     if (network_matches(&f, r.id, r.name, r.driver, r.labels))
       rows[k++] = r;
   }
-  if (rows)
+  if (rows) {
+    qsort(rows, k, sizeof *rows, by_name); /* Docker's CLI lists them by name */
     print_rows(rows, k, quiet, no_trunc, format, &ret);
+  }
   free(rows);
   json_decref(empty);
   network_list_free(list, n);
