@@ -166,6 +166,9 @@ links_of() { ip -br link | awk -v p="vx${1:0:7}" 'index($1, p) == 1' | wc -l; }
 	xocker network create --subnet "$(user_subnet 0)" net1 >/dev/null
 	xocker network create --subnet "$(user_subnet 1)" net2 >/dev/null
 	xocker run -d --name c1 --network net1 busybox sleep 100 >/dev/null
+	xocker run -d --name c0 busybox sleep 100 >/dev/null
+	[ "$(xocker ps --filter network=net1 --format '{{.Names}}')" = c1 ]
+	[ "$(xocker ps --filter network=bridge --format '{{.Names}}')" = c0 ]
 	ip1=$(xocker inspect -f '{{.NetworkSettings.Networks.net1.IPAddress}}' c1)
 	run xocker run --rm --network net2 busybox nslookup c1
 	[ "$status" -ne 0 ]

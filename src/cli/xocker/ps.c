@@ -96,6 +96,20 @@ static bool one_filter(struct xstore *s, const struct container_record *c,
     return !strcmp(st->status, "exited") && st->exit_code == atoi(value);
   if (!strcmp(key, "ancestor"))
     return ancestor_matches(s, c, value);
+  if (!strcmp(key, "network")) {
+    /* By name or by full id of a network the container is on. */
+    json_t *rec = engine_record_config(c);
+    json_t *nets = json_object_get(json_object_get(rec, "NetworkSettings"), "Networks");
+    const char *name;
+    json_t *ep;
+    bool m = false;
+    json_object_foreach(nets, name, ep) {
+      const char *id = json_string_value(json_object_get(ep, "NetworkID"));
+      m = m || !strcmp(name, value) || (id && *id && !strcmp(id, value));
+    }
+    json_decref(rec);
+    return m;
+  }
   if (!strcmp(key, "label")) {
     json_t *rec = engine_record_config(c);
     bool m = label_matches(json_object_get(json_object_get(rec, "Config"), "Labels"), value);
@@ -107,7 +121,8 @@ static bool one_filter(struct xstore *s, const struct container_record *c,
 
 static bool filters_match(struct xstore *s, const struct container_record *c,
                           const struct cstate *st, char **filters) {
-  static const char *const KEYS[] = {"status", "name", "id", "exited", "ancestor", "label"};
+  static const char *const KEYS[] = {"status", "name",     "id",
+                                     "exited", "ancestor", "label", "network"};
   for (size_t k = 0; k < sizeof KEYS / sizeof KEYS[0]; k++) {
     bool any = false, matched = false;
     size_t klen = strlen(KEYS[k]);
@@ -124,7 +139,8 @@ static bool filters_match(struct xstore *s, const struct container_record *c,
 }
 
 static int check_filters(char **filters) {
-  static const char *const KEYS[] = {"status=", "name=", "id=", "exited=", "ancestor=", "label="};
+  static const char *const KEYS[] = {"status=",   "name=",  "id=",     "exited=",
+                                     "ancestor=", "label=", "network="};
   static const char *const STATUSES[] = {"created", "restarting", "running", "removing",
                                          "paused", "exited", "dead"};
   for (size_t i = 0; filters && filters[i]; i++) {
