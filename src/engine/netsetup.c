@@ -191,6 +191,30 @@ static void veth_name(const char *container_id, const char *network_id, char buf
   snprintf(buf, 16, "vx%.7s%.6s", container_id, network_id);
 }
 
+/* Routing between the bridge and the host's other interfaces needs IPv4
+ * forwarding, which Docker turns on too; it is left on. */
+static int enable_ip_forward(struct xerr *err) {
+  const char *path = "/proc/sys/net/ipv4/ip_forward";
+  char now[4] = "";
+  FILE *f = fopen(path, "re");
+  if (f) {
+    if (!fgets(now, sizeof now, f))
+      now[0] = '\0';
+    fclose(f);
+  }
+  if (now[0] == '1')
+    return 0;
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || write(fd, "1", 1) != 1) {
+    int e = errno;
+    if (fd >= 0)
+      close(fd);
+    return xerr_make(err, e, "enable IPv4 forwarding (%s)", path);
+  }
+  close(fd);
+  return 0;
+}
+
 /* The first endpoint is eth0 and has the default route (Docker's primary
  * network); later ones are eth1... with their subnet's route only. */
 static int endpoint_up(struct xstore *s, const struct endpoint *e, size_t index, pid_t pid,
@@ -207,6 +231,8 @@ static int endpoint_up(struct xstore *s, const struct endpoint *e, size_t index,
   snprintf(ifname, sizeof ifname, "eth%zu", index);
   if (r == 0)
     r = nl_bridge_ensure(n.bridge, gw_cidr, 0, err);
+  if (r == 0 && !n.internal)
+    r = enable_ip_forward(err);
   struct nl_veth v = {.host_name = host_name, .bridge = n.bridge, .netns_pid = pid,
                       .ifname = ifname, .address_cidr = addr_cidr,
                       .gateway = n.internal || index > 0 ? NULL : n.gateway, .mac = e->mac};
