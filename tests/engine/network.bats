@@ -187,9 +187,15 @@ links_of() { ip -br link | awk -v p="vx${1:0:7}" 'index($1, p) == 1' | wc -l; }
 	sub=$(user_subnet 0)
 	xocker network create --subnet "$sub" statnet >/dev/null
 	want=${sub%.0/24}.77
-	id=$(xocker run -d --network statnet --ip "$want" busybox sleep 100)
+	id=$(xocker run -d --network statnet --ip "$want" --mac-address 02:42:aa:bb:cc:dd busybox sleep 100)
 	run xocker exec "$id" ip -4 -o addr show eth0
 	[[ "$output" == *"inet $want/24"* ]]
+	run xocker exec "$id" cat /sys/class/net/eth0/address
+	[ "$output" = 02:42:aa:bb:cc:dd ]
+	[ "$(xocker inspect -f '{{.NetworkSettings.Networks.statnet.MacAddress}}' "$id")" = 02:42:aa:bb:cc:dd ]
+	run xocker run --rm --mac-address 02:42:zz busybox true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"02:42:zz is not a valid mac address"* ]]
 	run xocker run -d --name dup --network statnet --ip "$want" busybox sleep 100
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"Address already in use"* ]]
