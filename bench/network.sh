@@ -13,7 +13,7 @@
 #      address:PORT (both DNAT'ed by xocker's nftables rules), and, for reference, to the
 #      container's own address:5201 (the bridge and veth, no DNAT); against the same client to an
 #      iperf3 server on the host's loopback. One TCP stream each, --seconds (default 4) after one
-#      omitted second, `iperf3 -J`, receiver's Gbit/s; the four paths in turn, 3 rounds, medians;
+#      omitted second, `iperf3 -J`, receiver's Gbit/s; the five paths in turn, 3 rounds, medians;
 #      ratio published/loopback (target: at least 0.9).
 #      The container runs the host's iperf3: an image made with `xocker import` from the binary
 #      and the libraries `ldd` lists.
@@ -236,6 +236,15 @@ cpid=$("$xocker" inspect -f '{{.State.Pid}}' "$cid")
 caddr=$("$xocker" inspect -f '{{.NetworkSettings.IPAddress}}' "$cid")
 wait_listening 5201 "$cpid"
 
+# The same on a user network whose bridge and veths have a 65520-byte MTU (Docker's option
+# com.docker.network.driver.mtu): per-packet costs of a 1500-byte veth bound the default path.
+"$xocker" network create --subnet "10.198.$(($$ % 256)).0/24" -o com.docker.network.driver.mtu=65520 bench-jumbo >/dev/null ||
+	die "could not create the jumbo network"
+jport=$(free_port)
+jcid=$("$xocker" run -d --network bench-jumbo -p "$jport:5201" bench-iperf3 "$(command -v iperf3)" -s) ||
+	die "could not start the iperf3 container on the jumbo network"
+wait_listening 5201 "$("$xocker" inspect -f '{{.State.Pid}}' "$jcid")"
+
 lport=$(free_port)
 iperf3 -s -B 127.0.0.1 -p "$lport" >/dev/null 2>&1 &
 server_pids+=($!)
@@ -250,7 +259,7 @@ measure() {
 		die "iperf3 to $1:$2 gave no result"
 	jq -r '"\(.end.sum_received.bits_per_second / 1e9) \(.end.sum_sent.retransmits // 0)"' "$work/iperf.json" >>"$work/tp-$3"
 }
-# The machine is shared and single runs swing by tens of percent, so the four paths are measured
+# The machine is shared and single runs swing by tens of percent, so the five paths are measured
 # in turn, $rounds rounds, and each row gives the median and the range.
 rounds=3
 for ((r = 0; r < rounds; r++)); do
@@ -258,10 +267,11 @@ for ((r = 0; r < rounds; r++)); do
 	measure 127.0.0.1 "$port" published
 	measure "$gateway" "$port" gateway
 	measure "$caddr" 5201 direct
+	measure 127.0.0.1 "$jport" jumbo
 done
 # median NAME: the median Gbit/s of NAME's rounds.
 median() { sort -g -k1,1 "$work/tp-$1" | awk '{ g[NR] = $1 } END { print (NR % 2 ? g[(NR + 1) / 2] : (g[NR / 2] + g[NR / 2 + 1]) / 2) }'; }
-lo_g=$(median loopback) pub_g=$(median published) gw_g=$(median gateway)
+lo_g=$(median loopback) pub_g=$(median published) gw_g=$(median gateway) jumbo_g=$(median jumbo)
 
 emit "### TCP throughput through a published port (iperf3, 1 stream, $seconds s after 1 omitted, $rounds rounds in turn)"
 emit ""
@@ -277,8 +287,11 @@ emit "$(trow loopback "127.0.0.1:$lport (host server)" "loopback")"
 emit "$(trow published "127.0.0.1:$port" "published -p $port:5201 (DNAT, bridge, veth)")"
 emit "$(trow gateway "$gateway:$port (gateway)" "published -p $port:5201 (DNAT, bridge, veth)")"
 emit "$(trow direct "$caddr:5201 (container)" "bridge, veth (no DNAT; reference)")"
+emit "$(trow jumbo "127.0.0.1:$jport" "published -p $jport:5201 on a network with MTU 65520")"
 emit ""
 emit "$(awk -v p="$pub_g" -v g="$gw_g" -v l="$lo_g" 'BEGIN { printf "published/loopback (medians): %.3f via 127.0.0.1, %.3f via the gateway; target at least 0.900: %s", p / l, g / l, (p / l >= 0.9 && g / l >= 0.9 ? "met" : "NOT met") }')"
+emit ""
+emit "$(awk -v j="$jumbo_g" -v l="$lo_g" 'BEGIN { printf "with -o com.docker.network.driver.mtu=65520: %.3f of loopback via 127.0.0.1; target at least 0.900: %s", j / l, (j / l >= 0.9 ? "met" : "NOT met") }')"
 
 if ((record)); then
 	{
@@ -288,7 +301,7 @@ if ((record)); then
 		echo "\`bench/network.sh --record --runs $runs --warmup $warmup --seconds $seconds $xocker\`"
 		echo "on commit $(git rev-parse --short HEAD) ($(uname -sr), $(nproc) CPUs), $(hyperfine --version), $(podman --version), $(crun --version | head -1), netavark $(/usr/lib/podman/netavark --version 2>/dev/null | awk '{ print $2 }'), $(iperf3 --version | head -1 | awk '{ print $1, $2 }')."
 		echo "Timed: \`$xocker run --rm busybox true\` (default bridge network), \`nscg podman --runtime crun run --rm --pull=never busybox true\` (Podman's default network) and \`$xocker run --rm --network none busybox true\`;"
-		echo "then \`iperf3 -c HOST -p PORT -t $seconds -O 1 -J\` (3 rounds of the four paths in turn) from the host to an \`iperf3 -s\` in \`xocker run -d -p PORT:5201\` (the host's iperf3 in an image made with \`xocker import\`) and to an \`iperf3 -s -B 127.0.0.1\` on the host."
+		echo "then \`iperf3 -c HOST -p PORT -t $seconds -O 1 -J\` (3 rounds of the five paths in turn, the fifth through a network made with \`-o com.docker.network.driver.mtu=65520\`) from the host to an \`iperf3 -s\` in \`xocker run -d -p PORT:5201\` (the host's iperf3 in an image made with \`xocker import\`) and to an \`iperf3 -s -B 127.0.0.1\` on the host."
 		echo ""
 		cat "$out"
 	} >>"$REPO/bench/RESULTS.md"

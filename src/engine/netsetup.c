@@ -229,13 +229,15 @@ static int endpoint_up(struct xstore *s, const struct endpoint *e, size_t index,
   snprintf(addr_cidr, sizeof addr_cidr, "%s/%d", e->address, net.prefix);
   veth_name(e->container_id, e->network_id, host_name);
   snprintf(ifname, sizeof ifname, "eth%zu", index);
+  int mtu = network_mtu(&n);
   if (r == 0)
-    r = nl_bridge_ensure(n.bridge, gw_cidr, 0, err);
+    r = nl_bridge_ensure(n.bridge, gw_cidr, mtu, err);
   if (r == 0 && !n.internal)
     r = enable_ip_forward(err);
   struct nl_veth v = {.host_name = host_name, .bridge = n.bridge, .netns_pid = pid,
                       .ifname = ifname, .address_cidr = addr_cidr,
-                      .gateway = n.internal || index > 0 ? NULL : n.gateway, .mac = e->mac};
+                      .gateway = n.internal || index > 0 ? NULL : n.gateway, .mac = e->mac,
+                      .mtu = mtu};
   if (r == 0)
     r = nl_veth_add(&v, err);
   if (r == 0)

@@ -40,6 +40,26 @@ bool network_is_default(const struct network *n) {
   return strcmp(n->name, NETWORK_DEFAULT_NAME) == 0;
 }
 
+#define MTU_OPTION "com.docker.network.driver.mtu"
+
+int network_mtu(const struct network *n) {
+  const char *v = json_string_value(json_object_get(n->options, MTU_OPTION));
+  return v ? atoi(v) : 0;
+}
+
+/* Docker's check of the MTU option: a number the kernel takes for IPv4. */
+static int check_mtu(json_t *options, struct xerr *err) {
+  json_t *v = json_object_get(options, MTU_OPTION);
+  if (!v)
+    return 0;
+  const char *text = json_string_value(v);
+  char *end = NULL;
+  long mtu = text ? strtol(text, &end, 10) : 0;
+  if (!text || !*text || *end || mtu < 68 || mtu > 65535)
+    return xerr_set(err, EINVAL, "invalid MTU number: %s (68 to 65535)", text ? text : "?");
+  return 0;
+}
+
 static json_t *json_column(sqlite3_stmt *st, int col, json_t *fallback) {
   const unsigned char *t = sqlite3_column_text(st, col);
   json_t *v = t ? json_loads((const char *)t, 0, NULL) : NULL;
@@ -274,6 +294,8 @@ static int fill_network(struct xstore *s, const struct network_create_opts *o, s
       json_string_value(json_object_get(n->options, "com.docker.network.bridge.name"));
   if (bridge && !valid_bridge_name(bridge))
     return xerr_set(err, EINVAL, "invalid bridge name %s: 1 to 15 of [A-Za-z0-9_.-]", bridge);
+  if (check_mtu(n->options, err) < 0)
+    return -1;
   if (bridge)
     snprintf(n->bridge, sizeof n->bridge, "%s", bridge);
   else

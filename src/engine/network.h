@@ -57,6 +57,8 @@ int network_remove(struct xstore *s, const struct network *n, struct xerr *err);
 /* Docker's `network inspect` document. */
 json_t *network_inspect_json(struct xstore *s, const struct network *n);
 bool network_is_default(const struct network *n);
+/* The option com.docker.network.driver.mtu (0: the kernel's 1500). */
+int network_mtu(const struct network *n);
 
 struct endpoint {
   char network_id[65];
