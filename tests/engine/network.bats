@@ -444,3 +444,15 @@ teardown() {
 	run xocker exec r1 nslookup r1
 	[[ "$output" == *"Address: $(user_subnet 0 | cut -d. -f1-3)."* ]]
 }
+
+@test "-o com.docker.network.driver.mtu sets the bridge's and the containers' MTU; a bad value is refused" {
+	xocker network create --subnet "$(user_subnet 0)" -o com.docker.network.driver.mtu=9000 -o com.docker.network.bridge.name="xtm$$" big >/dev/null
+	run xocker run --rm --network big busybox cat /sys/class/net/eth0/mtu
+	[ "$output" = 9000 ]
+	[ "$(cat "/sys/class/net/xtm$$/mtu")" = 9000 ]
+	run xocker network create --subnet "$(user_subnet 1)" -o com.docker.network.driver.mtu=12ab bad
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"invalid MTU number: 12ab"* ]]
+	run xocker network inspect bad
+	[ "$status" -eq 1 ]
+}
