@@ -269,7 +269,7 @@ state() { xocker inspect -f '{{.State.Status}}' "$1"; }
 
 @test "run -it: a terminal of the caller's size, input typed, the exit code" {
 	printf 'stty size; echo $((6*7))\\r\nexit 3\\r\n' >"$TESTDIR/in"
-	run "$BATS_TEST_DIRNAME/pty_drive.py" 33 101 "$TESTDIR/in" -- "$XOCKER" run -it --rm busybox sh
+	run "$BATS_TEST_DIRNAME/pty_drive.py" --wait-for '# ' 33 101 "$TESTDIR/in" -- "$XOCKER" run -it --rm busybox sh
 	[ "$status" -eq 3 ]
 	[[ "$output" == *"33 101"* ]]
 	[[ "$output" == *42* ]]
@@ -277,7 +277,7 @@ state() { xocker inspect -f '{{.State.Status}}' "$1"; }
 
 @test "ctrl-p ctrl-q detaches and the container keeps running; attach -t comes back" {
 	printf '\\x10\\x11\n' >"$TESTDIR/in"
-	run "$BATS_TEST_DIRNAME/pty_drive.py" 24 80 "$TESTDIR/in" -- "$XOCKER" run -it --name det busybox sh
+	run "$BATS_TEST_DIRNAME/pty_drive.py" --wait-for '# ' 24 80 "$TESTDIR/in" -- "$XOCKER" run -it --name det busybox sh
 	[ "$status" -eq 0 ]
 	[ "$(xocker inspect -f '{{.State.Status}}' det)" = running ]
 	printf 'exit 7\\r\n' >"$TESTDIR/in2"
