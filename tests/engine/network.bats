@@ -64,11 +64,13 @@ links_of() { ip -br link | awk -v p="vx${1:0:7}" 'index($1, p) == 1' | wc -l; }
 }
 
 @test "concurrent runs never get the same address" {
-	local i
+	local i pids=()
 	for i in 1 2 3 4 5 6; do
 		xocker run -d busybox sleep 100 >"$TESTDIR/id.$i" &
+		pids+=($!)
 	done
-	wait
+	# Only these: a bare `wait` would also wait for bats' own timeout watchdog.
+	wait "${pids[@]}"
 	for i in 1 2 3 4 5 6; do
 		xocker inspect -f '{{.NetworkSettings.IPAddress}}' "$(cat "$TESTDIR/id.$i")"
 	done >"$TESTDIR/ips"
