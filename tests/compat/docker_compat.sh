@@ -184,7 +184,7 @@ say "# docker $(D version -f '{{.Client.Version}} (daemon {{.Server.Version}})')
 
 # both CMD ARGS...: run the same command line in both engines; the results are in
 # d_out d_err d_rc and x_out x_err x_rc. Both get --network none right after "run"/"create"
-# (xocker has no networking yet; dockerd runs without a bridge).
+# (dockerd runs without a bridge here; networking is tested in tests/engine/network.bats).
 both() {
 	if [[ $1 == run || $1 == create ]]; then set -- "$1" --network none "${@:2}"; fi
 	d_out=$(D "$@" 2>"$TMP/d_err" </dev/null)
