@@ -149,13 +149,15 @@ static void cgroups_path(json_t *hc, const char *id, char *buf, size_t len) {
   snprintf(buf, len, "%s%s/%s", parent[0] == '/' ? "" : "/", parent, id);
 }
 
-/* --ipc/--pid container:NAME: that container's namespace, if it runs. */
+/* --network/--ipc/--pid container:NAME: that container's namespace, if it
+ * runs (the OCI type "network" is /proc/PID/ns/net). */
 static int resolve_ns(void *ctx, const char *name, const char *ns, char *path, size_t len,
                       struct xerr *err) {
+  bool net = strcmp(ns, "network") == 0;
   pid_t pid = 0;
-  if (engine_joinable_pid(ctx, name, "namespace", &pid, NULL, err) < 0)
+  if (engine_joinable_pid(ctx, name, net ? "network" : "namespace", &pid, NULL, err) < 0)
     return -1;
-  snprintf(path, len, "/proc/%d/ns/%s", (int)pid, ns);
+  snprintf(path, len, "/proc/%d/ns/%s", (int)pid, net ? "net" : ns);
   return 0;
 }
 

@@ -264,7 +264,10 @@ static int set_namespaces(json_t *hc, json_t *spec, json_t *linux_obj, const str
     json_object_set_new(linux_obj, "namespaces", namespaces);
   }
   const char *ipc = str_at(hc, "IpcMode");
-  if (apply_ns_mode(namespaces, "ipc", ipc, ns, err) < 0 ||
+  /* NetworkMode's other words (default, bridge, none, a network's name) all
+   * keep a namespace of the container's own; netsetup fills it. */
+  if (apply_ns_mode(namespaces, "network", str_at(hc, "NetworkMode"), ns, err) < 0 ||
+      apply_ns_mode(namespaces, "ipc", ipc, ns, err) < 0 ||
       apply_ns_mode(namespaces, "pid", str_at(hc, "PidMode"), ns, err) < 0 ||
       apply_ns_mode(namespaces, "cgroup", str_at(hc, "CgroupnsMode"), ns, err) < 0)
     return -1;

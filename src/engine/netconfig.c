@@ -12,21 +12,6 @@
 #include "network/ipam.h"
 #include "storage/container.h"
 
-static void remove_namespace(json_t *spec, const char *type) {
-  json_t *ns = json_object_get(json_object_get(spec, "linux"), "namespaces");
-  for (size_t i = json_array_size(ns); i-- > 0;) {
-    const char *t = json_string_value(json_object_get(json_array_get(ns, i), "type"));
-    if (t && strcmp(t, type) == 0)
-      json_array_remove(ns, i);
-  }
-}
-
-static void join_namespace(json_t *spec, const char *type, const char *path) {
-  remove_namespace(spec, type);
-  json_t *ns = json_object_get(json_object_get(spec, "linux"), "namespaces");
-  json_array_append_new(ns, json_pack("{s:s, s:s}", "type", type, "path", path));
-}
-
 /* The hooks run with only the environment given here: PATH, and the
  * XOCKER_* settings of the command that made the container (the firewall
  * table, the upstream resolv.conf), so a restart by the monitor or at boot
@@ -131,18 +116,15 @@ static int connect_bridge(struct xstore *s, const char *id, const char *mode, js
   return r;
 }
 
-/* container:NAME shares that running container's network namespace and its
- * hosts and resolv.conf. */
-static int share_container(struct xstore *s, const char *ref, json_t *spec, struct net_etc *etc,
+/* container:NAME: hostconfig_to_oci has joined that (running) container's
+ * network namespace; its hosts, resolv.conf and hostname are shared too. */
+static int share_container(struct xstore *s, const char *ref, struct net_etc *etc,
                            struct xerr *err) {
-  pid_t pid = 0;
-  char id[65];
-  if (engine_joinable_pid(s, ref, "network", &pid, id, err) < 0)
+  struct container_record other = {0};
+  if (container_lookup(s, ref, &other, err) < 0)
     return -1;
-  char path[64];
-  snprintf(path, sizeof path, "/proc/%d/ns/net", (int)pid);
-  join_namespace(spec, "network", path);
-  engine_container_dir(s, id, etc->share_dir, sizeof etc->share_dir);
+  engine_container_dir(s, other.id, etc->share_dir, sizeof etc->share_dir);
+  container_record_clear(&other);
   return 0;
 }
 
@@ -156,10 +138,9 @@ int netsetup_create(struct xstore *s, const char *container_id, json_t *cfg, jso
   json_t *settings = settings_base();
   int r = 0;
   if (strcmp(mode, "host") == 0) {
-    remove_namespace(spec, "network");
-    etc->host = true;
+    etc->host = true; /* hostconfig_to_oci dropped the namespace */
   } else if (strncmp(mode, "container:", 10) == 0) {
-    r = share_container(s, mode + 10, spec, etc, err);
+    r = share_container(s, mode + 10, etc, err);
   } else if (strcmp(mode, "none") == 0) {
     /* A namespace of its own with lo up (the runtime raises it). */
   } else {
