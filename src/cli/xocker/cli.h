@@ -125,6 +125,13 @@ int cli_getopt(int argc, char **argv, const char *shortopts, const struct option
 /* "k=v" into obj as a string member ("k" alone is k=""): Docker's --label
  * and --opt values. */
 void cli_put_key_value(void *obj, const char *kv);
+/* inspect's loop (inspect.c) over the names argv[optind..]: each one's
+ * document from doc_for (a json_t *; NULL with err filled is "Error: <msg>"
+ * on stderr, exit code 1, and the next name), printed with the --format
+ * template or gathered into one JSON array printed at the end. */
+typedef void *(*cli_inspect_doc)(struct xstore *s, const char *name, void *ctx, struct xerr *err);
+int cli_inspect_each(struct xstore *s, int argc, char **argv, const char *format,
+                     cli_inspect_doc doc_for, void *ctx);
 /* Print a JSON value indented by 4, as `docker inspect` does. */
 void cli_print_json(void *json);
 

@@ -48,19 +48,15 @@ static json_t *inspect_one(struct xstore *s, const char *name, enum inspect_kind
   return doc;
 }
 
-static int inspect_objects(const struct xocker_globals *g, int argc, char **argv,
-                           const char *format, enum inspect_kind kind) {
-  struct xstore *s = cli_open_store(g);
-  if (!s)
-    return 1;
+int cli_inspect_each(struct xstore *s, int argc, char **argv, const char *format,
+                     cli_inspect_doc doc_for, void *ctx) {
   json_t *all = json_array();
   int ret = 0;
   for (int i = optind; i < argc; i++) {
     struct xerr err = {0};
-    json_t *doc = inspect_one(s, argv[i], kind, &err);
+    json_t *doc = doc_for(s, argv[i], ctx, &err);
     if (!doc) {
-      fprintf(stderr, "Error: %s\n", err.msg);
-      ret = 1;
+      ret = cli_error(&err);
       continue;
     }
     if (format) {
@@ -80,6 +76,19 @@ static int inspect_objects(const struct xocker_globals *g, int argc, char **argv
   if (!format)
     cli_print_json(all);
   json_decref(all);
+  return ret;
+}
+
+static void *inspect_doc(struct xstore *s, const char *name, void *ctx, struct xerr *err) {
+  return inspect_one(s, name, *(enum inspect_kind *)ctx, err);
+}
+
+static int inspect_objects(const struct xocker_globals *g, int argc, char **argv,
+                           const char *format, enum inspect_kind kind) {
+  struct xstore *s = cli_open_store(g);
+  if (!s)
+    return 1;
+  int ret = cli_inspect_each(s, argc, argv, format, inspect_doc, &kind);
   store_close(s);
   return ret;
 }

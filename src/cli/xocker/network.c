@@ -259,6 +259,18 @@ int cmd_network_ls(const struct xocker_globals *g, int argc, char **argv) {
 
 /* ---- inspect ---- */
 
+static void *network_doc(struct xstore *s, const char *name, void *ctx, struct xerr *err) {
+  (void)ctx;
+  struct network n = {0};
+  if (network_lookup(s, name, &n, err) < 0) {
+    xerr_set(err, ENOENT, "No such network: %s", name);
+    return NULL;
+  }
+  json_t *doc = network_inspect_json(s, &n);
+  network_clear(&n);
+  return doc;
+}
+
 int cmd_network_inspect(const struct xocker_globals *g, int argc, char **argv) {
   static const struct option longopts[] = {{"format", required_argument, NULL, 'f'},
                                            {"verbose", no_argument, NULL, 'v'},
@@ -283,35 +295,7 @@ int cmd_network_inspect(const struct xocker_globals *g, int argc, char **argv) {
   struct xstore *s = cli_open_store(g);
   if (!s)
     return 1;
-  json_t *all = json_array();
-  int ret = 0;
-  for (int i = optind; i < argc; i++) {
-    struct network n = {0};
-    struct xerr err = {0};
-    if (network_lookup(s, argv[i], &n, &err) < 0) {
-      fprintf(stderr, "Error: No such network: %s\n", argv[i]);
-      ret = 1;
-      continue;
-    }
-    json_t *doc = network_inspect_json(s, &n);
-    network_clear(&n);
-    if (!format) {
-      json_array_append_new(all, doc);
-      continue;
-    }
-    char *line = NULL;
-    int rc = template_render(format, doc, &line, &err);
-    json_decref(doc);
-    if (rc < 0) {
-      ret = cli_error(&err);
-      break;
-    }
-    puts(line);
-    free(line);
-  }
-  if (!format)
-    cli_print_json(all);
-  json_decref(all);
+  int ret = cli_inspect_each(s, argc, argv, format, network_doc, NULL);
   store_close(s);
   return ret;
 }

@@ -339,6 +339,16 @@ int cmd_volume_ls(const struct xocker_globals *g, int argc, char **argv) {
 
 /* ---- inspect ---- */
 
+static void *volume_doc(struct xstore *s, const char *name, void *ctx, struct xerr *err) {
+  (void)ctx;
+  struct volume v = {0};
+  if (volume_lookup(s, name, &v, err) < 0)
+    return NULL;
+  json_t *doc = volume_inspect_json(s, &v);
+  volume_clear(&v);
+  return doc;
+}
+
 int cmd_volume_inspect(const struct xocker_globals *g, int argc, char **argv) {
   static const struct option longopts[] = {{"format", required_argument, NULL, 'f'},
                                            {"help", no_argument, NULL, 'h'},
@@ -362,34 +372,7 @@ int cmd_volume_inspect(const struct xocker_globals *g, int argc, char **argv) {
   struct xstore *s = cli_open_store(g);
   if (!s)
     return 1;
-  json_t *all = json_array();
-  int ret = 0;
-  for (int i = optind; i < argc; i++) {
-    struct volume v = {0};
-    struct xerr err = {0};
-    if (volume_lookup(s, argv[i], &v, &err) < 0) {
-      ret = cli_error(&err);
-      continue;
-    }
-    json_t *doc = volume_inspect_json(s, &v);
-    volume_clear(&v);
-    if (!format) {
-      json_array_append_new(all, doc);
-      continue;
-    }
-    char *line = NULL;
-    int rc = template_render(format, doc, &line, &err);
-    json_decref(doc);
-    if (rc < 0) {
-      ret = cli_error(&err);
-      break;
-    }
-    puts(line);
-    free(line);
-  }
-  if (!format)
-    cli_print_json(all);
-  json_decref(all);
+  int ret = cli_inspect_each(s, argc, argv, format, volume_doc, NULL);
   store_close(s);
   return ret;
 }
