@@ -122,6 +122,9 @@ int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(print
  * Docker's CLI, until "--"): '?' after printing Docker's message for an
  * unknown flag or a missing value. */
 int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts);
+/* prune's question: "WARNING! <warning>" and "Are you sure you want to
+ * continue? [y/N] " on stdout; true when the answer starts with y or Y. */
+bool cli_confirm(const char *warning);
 /* "k=v" into obj as a string member ("k" alone is k=""): Docker's --label
  * and --opt values. */
 void cli_put_key_value(void *obj, const char *kv);

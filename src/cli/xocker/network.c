@@ -360,14 +360,9 @@ int cmd_network_prune(const struct xocker_globals *g, int argc, char **argv) {
     default: return 125;
     }
   }
-  if (!force) {
-    printf("WARNING! This will remove all custom networks not used by at least one container.\n"
-           "Are you sure you want to continue? [y/N] ");
-    fflush(stdout);
-    char answer[16] = "";
-    if (!fgets(answer, sizeof answer, stdin) || (answer[0] != 'y' && answer[0] != 'Y'))
-      return 0;
-  }
+  if (!force &&
+      !cli_confirm("This will remove all custom networks not used by at least one container."))
+    return 0;
   struct xstore *s = cli_open_store(g);
   if (!s)
     return 1;

@@ -161,3 +161,12 @@ void cli_put_key_value(void *obj, const char *kv) {
     json_object_set_new(obj, key, json_string(eq ? eq + 1 : ""));
   free(key);
 }
+
+bool cli_confirm(const char *warning) {
+  printf("WARNING! %s\nAre you sure you want to continue? [y/N] ", warning);
+  fflush(stdout);
+  char line[64];
+  if (!fgets(line, sizeof line, stdin))
+    return false;
+  return line[0] == 'y' || line[0] == 'Y';
+}

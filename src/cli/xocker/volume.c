@@ -419,16 +419,6 @@ int cmd_volume_rm(const struct xocker_globals *g, int argc, char **argv) {
 
 /* ---- prune ---- */
 
-static bool confirm(void) {
-  printf("WARNING! This will remove all local volumes not used by at least one container.\n"
-         "Are you sure you want to continue? [y/N] ");
-  fflush(stdout);
-  char line[64];
-  if (!fgets(line, sizeof line, stdin))
-    return false;
-  return line[0] == 'y' || line[0] == 'Y';
-}
-
 /* Docker's units.HumanSize (4 significant digits, unlike the 3 of tables). */
 static void reclaimed_text(int64_t bytes, char *buf, size_t len) {
   static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
@@ -500,7 +490,8 @@ int cmd_volume_prune(const struct xocker_globals *g, int argc, char **argv) {
   }
   if (optind < argc)
     return cli_usage(argv[0], "\"%s\" accepts no arguments.", argv[0]);
-  if (!force && !confirm())
+  if (!force &&
+      !cli_confirm("This will remove all local volumes not used by at least one container."))
     return 0;
   struct xstore *s = cli_open_store(g);
   if (!s)
