@@ -28,9 +28,7 @@ static void add_bind(json_t *spec, const char *source, const char *dest, bool re
   json_array_append_new(json_object_get(spec, "mounts"), m);
 }
 
-/* The host's resolv.conf (XOCKER_RESOLV_CONF for tests, so that nothing
- * they run can reach the machine's real resolvers). */
-static const char *host_resolv_conf(void) {
+const char *etcfiles_host_resolv_conf(void) {
   const char *p = getenv("XOCKER_RESOLV_CONF");
   return p && *p ? p : "/etc/resolv.conf";
 }
@@ -68,7 +66,7 @@ static void resolv_text(json_t *hc, const char *nameserver, char *buf, size_t le
   json_t *e;
   bool custom = json_array_size(dns) || json_array_size(search) || json_array_size(opts);
   if (!custom) {
-    FILE *f = fopen(host_resolv_conf(), "re");
+    FILE *f = fopen(etcfiles_host_resolv_conf(), "re");
     char line[512];
     if (nameserver && *nameserver)
       n += (size_t)snprintf(buf, len, "nameserver %s\n", nameserver);

@@ -9,6 +9,10 @@
 
 struct xerr;
 
+/* The host's resolv.conf: XOCKER_RESOLV_CONF (tests) or /etc/resolv.conf.
+ * Containers copy it; the DNS servers of user networks forward to it. */
+const char *etcfiles_host_resolv_conf(void);
+
 /* Write them into dir (from cfg's Hostname, hc's ExtraHosts, Dns,
  * DnsSearch, DnsOptions, and the network's address and nameserver) and add
  * their bind mounts to spec; with net->share_dir, bind that container's. */

@@ -19,6 +19,7 @@
 #include "common/fileutil.h"
 #include "common/proc.h"
 #include "common/xerr.h"
+#include "engine/etcfiles.h"
 #include "engine/network.h"
 #include "engine/netsetup.h"
 #include "engine/netsetup_internal.h"
@@ -98,18 +99,13 @@ static int write_hosts(struct xstore *s, const struct network *n, const char *di
   return write_file_atomic(path, text, len, 0644, err);
 }
 
-static const char *upstream_resolv_conf(void) {
-  const char *p = getenv("XOCKER_RESOLV_CONF");
-  return p && *p ? p : "/etc/resolv.conf";
-}
-
 static int start_dnsmasq(const struct network *n, const char *dir, struct xerr *err) {
   char pidfile[4200], hosts[4200], logf[4200], listen[64], resolv[4200];
   snprintf(pidfile, sizeof pidfile, "--pid-file=%s/dnsmasq.pid", dir);
   snprintf(hosts, sizeof hosts, "--addn-hosts=%s/hosts", dir);
   snprintf(logf, sizeof logf, "--log-facility=%s/dnsmasq.log", dir);
   snprintf(listen, sizeof listen, "--listen-address=%s", n->gateway);
-  snprintf(resolv, sizeof resolv, "--resolv-file=%s", upstream_resolv_conf());
+  snprintf(resolv, sizeof resolv, "--resolv-file=%s", etcfiles_host_resolv_conf());
   char *const argv[] = {"dnsmasq", "--conf-file=/dev/null", pidfile, hosts, logf, listen, resolv,
                         "--bind-interfaces", "--no-hosts", "--user=root", "--group=root",
                         "--local-ttl=0", "--no-negcache", "--except-interface=lo", NULL};
