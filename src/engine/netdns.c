@@ -153,11 +153,11 @@ int netdns_update(struct xstore *s, const struct network *n, struct xerr *err) {
   size_t count = 0;
   if (write_hosts(s, n, dir, &count, err) < 0)
     return -1;
-  pid_t pid = running_pid(dir);
   if (count == 0) {
     netdns_stop(s, n);
     return 0;
   }
+  pid_t pid = running_pid(dir);
   if (pid > 1 && kill(pid, SIGHUP) == 0)
     return 0;
   return start_dnsmasq(n, dir, err);

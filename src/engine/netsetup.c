@@ -176,15 +176,6 @@ static int firewall_sync_locked(struct xstore *s, struct xerr *err) {
   return ret;
 }
 
-int netsetup_firewall_sync(struct xstore *s, struct xerr *err) {
-  int lock = netlock_take(s, err);
-  if (lock < 0)
-    return -1;
-  int r = firewall_sync_locked(s, err);
-  netlock_release(lock);
-  return r;
-}
-
 /* "vx" + 7 hex of the container's id + 6 of the network's: one per
  * endpoint, at most 15 characters, found again without any state. */
 static void veth_name(const char *container_id, const char *network_id, char buf[16]) {

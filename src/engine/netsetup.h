@@ -51,8 +51,6 @@ int netsetup_connect(struct xstore *s, const char *container_id, const struct ne
 int netsetup_disconnect(struct xstore *s, const char *container_id, const struct network *n,
                         struct xerr *err);
 
-/* Rebuild the firewall table from the store. */
-int netsetup_firewall_sync(struct xstore *s, struct xerr *err);
 /* After a network's row is deleted: its bridge, DNS server and rules. */
 void netsetup_network_removed(struct xstore *s, const struct network *n, struct xerr *err);
 /* The container's name without "/", or its short id. */
