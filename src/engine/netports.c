@@ -186,7 +186,7 @@ static int publish_one(struct xstore *s, struct published *p, const char *range,
 }
 
 /* Every binding of key in a transaction with the others (the caller's). */
-static int publish_key(struct xstore *s, struct published *base, const char *key, json_t *list,
+static int publish_key(struct xstore *s, const struct published *base, const char *key, json_t *list,
                        json_t *ports, struct xerr *err) {
   char proto[8] = "tcp";
   int cport = 0;
@@ -226,14 +226,15 @@ int netports_publish(struct xstore *s, const struct published *base, json_t *cfg
     else if (!json_object_get(bindings, key))
       json_object_set_new(ports, key, json_null());
   }
-  int r = store_exec(s, "BEGIN IMMEDIATE", err);
+  /* No host port to take (most containers): no write transaction. */
+  int r = json_object_size(bindings) ? store_exec(s, "BEGIN IMMEDIATE", err) : 0;
   json_object_foreach(bindings, key, v) {
     if (r == 0)
-      r = publish_key(s, (struct published *)base, key, v, ports, err);
+      r = publish_key(s, base, key, v, ports, err);
   }
-  if (r == 0)
+  if (json_object_size(bindings) && r == 0)
     r = store_commit(s, err);
-  else
+  else if (json_object_size(bindings))
     store_rollback(s);
   json_decref(bindings);
   if (r < 0) {

@@ -209,10 +209,11 @@ static int enable_ip_forward(struct xerr *err) {
 /* The first endpoint is eth0 and has the default route (Docker's primary
  * network); later ones are eth1... with their subnet's route only. */
 static int endpoint_up(struct xstore *s, const struct endpoint *e, size_t index, pid_t pid,
-                       struct xerr *err) {
+                       char bridge[16], struct xerr *err) {
   struct network n = {0};
   if (network_lookup(s, e->network_id, &n, err) < 0)
     return -1;
+  snprintf(bridge, 16, "%s", n.bridge);
   struct ipv4_net net = {0};
   char gw_cidr[40], addr_cidr[40], host_name[16], ifname[16];
   int r = ipam_parse_subnet(n.subnet, &net, err);
@@ -246,28 +247,28 @@ static int record_ports(struct xstore *s, const struct container_record *c, json
   if (!doc)
     return xerr_set(err, EIO, "container %s: record", c->id);
   json_t *ns = json_object_get(doc, "NetworkSettings");
-  if (json_is_object(ns))
-    json_object_set(ns, "Ports", ports);
+  /* Unchanged since the last start (no ports, or the same fixed ones): no write. */
+  if (!json_is_object(ns) || json_equal(json_object_get(ns, "Ports"), ports)) {
+    json_decref(doc);
+    return 0;
+  }
+  json_object_set(ns, "Ports", ports);
   cleanup_free char *text = json_dumps(doc, JSON_COMPACT);
   json_decref(doc);
   return text ? container_set_config(s, c->id, text, err) : xerr_make(err, ENOMEM, "record");
 }
 
+/* The ports are reached at the first endpoint's address, through its bridge. */
 static int publish_ports(struct xstore *s, const struct container_record *c,
-                         const struct endpoint *first, struct xerr *err) {
+                         const struct endpoint *first, const char *bridge, struct xerr *err) {
   json_t *doc = engine_record_config(c);
   json_t *cfg = json_object_get(doc, "Config"), *hc = json_object_get(doc, "HostConfig");
   struct published base = {0};
   snprintf(base.container_id, sizeof base.container_id, "%s", c->id);
   snprintf(base.container_ip, sizeof base.container_ip, "%s", first->address);
-  struct network n = {0};
-  int r = network_lookup(s, first->network_id, &n, err);
-  if (r == 0)
-    snprintf(base.bridge, sizeof base.bridge, "%s", n.bridge);
-  network_clear(&n);
+  snprintf(base.bridge, sizeof base.bridge, "%s", bridge);
   json_t *ports = NULL;
-  if (r == 0)
-    r = netports_publish(s, &base, cfg, hc, &ports, err);
+  int r = netports_publish(s, &base, cfg, hc, &ports, err);
   json_decref(doc);
   if (r == 0)
     r = record_ports(s, c, ports, err);
@@ -284,10 +285,14 @@ static int up_locked(struct xstore *s, const struct container_record *c, pid_t p
   if (network_endpoints(s, NULL, c->id, &eps, &neps, err) < 0)
     return -1;
   int r = 0;
-  for (size_t i = 0; r == 0 && i < neps; i++)
-    r = endpoint_up(s, &eps[i], i, pid, err);
+  char first_bridge[16] = "", bridge[16];
+  for (size_t i = 0; r == 0 && i < neps; i++) {
+    r = endpoint_up(s, &eps[i], i, pid, bridge, err);
+    if (i == 0)
+      memcpy(first_bridge, bridge, sizeof bridge);
+  }
   if (r == 0 && neps > 0)
-    r = publish_ports(s, c, &eps[0], err);
+    r = publish_ports(s, c, &eps[0], first_bridge, err);
   if (r == 0 && neps > 0)
     r = firewall_sync_locked(s, err);
   network_endpoints_free(eps, neps);
@@ -402,7 +407,7 @@ int netsetup_connect(struct xstore *s, const char *container_id, const struct ne
     r = lock < 0 ? -1 : network_endpoints(s, NULL, container_id, &eps, &neps, err);
     for (size_t i = 0; r == 0 && i < neps; i++)
       if (strcmp(eps[i].network_id, n->id) == 0)
-        r = endpoint_up(s, &eps[i], i, pid, err);
+        r = endpoint_up(s, &eps[i], i, pid, (char[16]){0}, err);
     network_endpoints_free(eps, neps);
     netlock_release(lock);
   }
