@@ -329,29 +329,24 @@ int pod_remove(struct xstore *s, const struct pod *p, bool force, struct xerr *e
   return delete_row(s, p, err);
 }
 
-void pod_status(struct xstore *s, const struct pod *p, char *buf, size_t len) {
-  cleanup_strv char **ids = NULL;
-  struct xerr ignored = {0};
+void pod_status(struct xstore *s, const struct pod *p, char **members, char *buf, size_t len) {
   size_t total = 0, up = 0;
-  if (pod_members(s, p, &ids, &ignored) == 0)
-    for (size_t i = 0; ids && ids[i]; i++, total++)
-      up += running(s, ids[i]);
-  bool infra = running(s, p->infra_id);
-  struct cstate st = {0};
-  bool created = cstate_load(s, p->infra_id, &st, &ignored) == 0 && strcmp(st.status, "created") == 0;
+  for (size_t i = 0; members && members[i]; i++, total++)
+    up += running(s, members[i]);
+  struct cstate infra = {0};
+  struct xerr ignored = {0};
+  bool known = cstate_load(s, p->infra_id, &infra, &ignored) == 0;
   if (up > 0 && up < total)
     snprintf(buf, len, "Degraded");
-  else if (up > 0 || (infra && total == 0))
+  else if (up > 0 || (known && cstate_running(&infra) && total == 0))
     snprintf(buf, len, "Running");
-  else if (created && total == 0)
+  else if (known && strcmp(infra.status, "created") == 0 && total == 0)
     snprintf(buf, len, "Created");
   else
     snprintf(buf, len, "Exited");
 }
 
 json_t *pod_inspect_json(struct xstore *s, const struct pod *p) {
-  char status[32];
-  pod_status(s, p, status, sizeof status);
   json_t *containers = json_array();
   cleanup_strv char **ids = NULL;
   struct xerr ignored = {0};
@@ -360,6 +355,8 @@ json_t *pod_inspect_json(struct xstore *s, const struct pod *p) {
   if (pod_members(s, p, &ids, &ignored) == 0)
     for (size_t i = 0; ids && ids[i]; i++)
       strv_append(&all, ids[i]);
+  char status[32];
+  pod_status(s, p, ids, status, sizeof status);
   for (size_t i = 0; all && all[i]; i++) {
     struct container_record c = {0};
     struct cstate st = {0};

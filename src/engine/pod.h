@@ -42,8 +42,9 @@ int pod_start(struct xstore *s, const struct pod *p, struct xerr *err);
 int pod_stop(struct xstore *s, const struct pod *p, int timeout, struct xerr *err);
 /* Remove the pod: its members (running ones only with force) and the infra. */
 int pod_remove(struct xstore *s, const struct pod *p, bool force, struct xerr *err);
-/* "Running", "Exited", "Created", "Degraded" (some members run, not all). */
-void pod_status(struct xstore *s, const struct pod *p, char *buf, size_t len);
+/* "Running", "Exited", "Created", "Degraded" (some members run, not all),
+ * from the infra's state and members (pod_members' list, may be NULL). */
+void pod_status(struct xstore *s, const struct pod *p, char **members, char *buf, size_t len);
 /* Podman's `pod inspect` document. */
 json_t *pod_inspect_json(struct xstore *s, const struct pod *p);
 /* Make cfg/hc join the pod (network and IPC of its infra, the label). */

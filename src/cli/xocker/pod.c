@@ -99,13 +99,13 @@ out:
 
 static json_t *pod_row(struct xstore *s, const struct pod *p, bool no_trunc) {
   char status[32], id[65], infra[65], created[64];
-  pod_status(s, p, status, sizeof status);
-  snprintf(id, sizeof id, no_trunc ? "%s" : "%.12s", p->id);
-  snprintf(infra, sizeof infra, no_trunc ? "%s" : "%.12s", p->infra_id);
-  human_since(parse_rfc3339(p->created), created, sizeof created);
   cleanup_strv char **ids = NULL;
   struct xerr ignored = {0};
   pod_members(s, p, &ids, &ignored);
+  pod_status(s, p, ids, status, sizeof status);
+  snprintf(id, sizeof id, no_trunc ? "%s" : "%.12s", p->id);
+  snprintf(infra, sizeof infra, no_trunc ? "%s" : "%.12s", p->infra_id);
+  human_since(parse_rfc3339(p->created), created, sizeof created);
   char count[16];
   snprintf(count, sizeof count, "%zu", strv_length(ids) + 1);
   return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:O}", "ID", id, "Name", p->name, "Status",
