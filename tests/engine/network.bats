@@ -452,9 +452,10 @@ teardown() {
 	run xocker run --rm --network big busybox cat /sys/class/net/eth0/mtu
 	[ "$output" = 9000 ]
 	[ "$(cat "/sys/class/net/xtm$$/mtu")" = 9000 ]
-	run xocker network create --subnet "$(user_subnet 1)" -o com.docker.network.driver.mtu=12ab bad
+	# (Not a hex name: lookups also take a unique id prefix.)
+	run xocker network create --subnet "$(user_subnet 1)" -o com.docker.network.driver.mtu=12ab wrongmtu
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"invalid MTU number: 12ab"* ]]
-	run xocker network inspect bad
+	run xocker network inspect wrongmtu
 	[ "$status" -eq 1 ]
 }
